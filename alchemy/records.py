@@ -1,0 +1,66 @@
+"""The record that flows through the data stages, and JSONL helpers.
+
+A Record is one unit of knowledge (a Jira issue, a Confluence page, a PR, a commit, a
+document). Sources yield Records; anything they cannot use they yield as a Quarantine
+entry with the reason, so nothing is ever dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Record:
+    """One cleaned unit of text with provenance (see DESIGN.md, "Records")."""
+
+    id: str  # globally unique, "<source>:<native id>", e.g. "jira:PAY-123"
+    source: str  # jira | confluence | github | git | documents
+    kind: str  # issue | page | pull_request | commit | document | ...
+    title: str
+    text: str
+    url: str = ""
+    created_at: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Record:
+        return cls(**{k: d.get(k, "" if k != "meta" else {}) for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Quarantine:
+    """An input that could not be used, with where it came from and why."""
+
+    source: str
+    path: str
+    reason: str
+    id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
+    """Stream dicts from a JSONL file, one per non-empty line."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
+    """Write dicts as JSONL (UTF-8, stable key order as given); return the count."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+    return n

@@ -1,0 +1,30 @@
+"""Source parsers: one module per system, each turning raw export files into Records.
+
+Contract every source module follows (jira, confluence, github, git, documents):
+
+- ``PATTERNS: tuple[str, ...]``   glob patterns (relative to the source's raw_dir, recursive
+  allowed, e.g. ``"**/*.json"``) of the files this source reads.
+- ``parse_file(path: Path, cfg: Mapping) -> Iterator[Record | Quarantine]``
+  parses one raw file. It yields one Record per unit of knowledge (issue, page, PR, commit,
+  document) and a Quarantine entry, with the reason, for anything it cannot use. It never
+  raises for bad input: a malformed file is one Quarantine entry, not a crashed run.
+
+Records follow DESIGN.md: ``id`` is ``"<source>:<native id>"``, ``text`` is Markdown-like
+(``## Heading`` sections, ``- `` lists, fenced code), and every person name that structured
+data gives (author, assignee, reporter, commenter, mention, document metadata) is listed in
+``meta["people"]`` so the sanitizer can pseudonymise it everywhere it appears.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+NAMES = ("jira", "confluence", "github", "git", "documents")
+
+
+def get(name: str) -> ModuleType:
+    """The parser module of source ``name``; a clear error for an unknown one."""
+    if name not in NAMES:
+        raise ValueError(f"unknown source {name!r}; valid sources: {', '.join(NAMES)}")
+    return importlib.import_module(f"alchemy.sources.{name}")
