@@ -1,0 +1,74 @@
+"""Entry point: compose the Hydra config, validate it, hand it to the runner.
+
+Exit codes: 0 success; 1 a stage failed (its partial artifact is discarded); 2 a config
+problem (unknown option, misspelt key, wrong type, missing data folder), caught before any
+stage work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+
+from alchemy.config import CONF_DIR, register_configs
+
+log = logging.getLogger("alchemy")
+_task_started = False
+
+
+def run(cfg: DictConfig) -> dict:
+    """Run the pipeline for one composed config (also used by tests)."""
+    from alchemy.runner import Runner
+    from alchemy.summary import print_summary
+
+    run_dir = Path(HydraConfig.get().runtime.output_dir)
+    # Hydra saves the config with interpolations; store the resolved one, as DESIGN.md promises.
+    hydra_dir = run_dir / ".hydra"
+    if hydra_dir.is_dir():
+        (hydra_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    report = Runner(cfg, run_dir).run()
+    print_summary(report)
+    return report
+
+
+@hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
+def _app(cfg: DictConfig) -> None:
+    global _task_started
+    _task_started = True
+    from alchemy.runner import StageFailed
+    from alchemy.stages import ConfigError
+
+    try:
+        run(cfg)
+    except ConfigError as exc:
+        log.error("config error: %s", exc)
+        print(f"alchemy: config error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except StageFailed as exc:
+        log.error("%s", exc)
+        print(f"alchemy: {exc}", file=sys.stderr)
+        sys.exit(1)
+
+
+def main() -> None:
+    """Console script `alchemy`."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    register_configs()
+    try:
+        _app()
+    except SystemExit as exc:
+        # Hydra reports composition errors (unknown option, bad key or type) with exit 1
+        # before the task starts; those are config errors, which exit 2 here.
+        if exc.code == 1 and not _task_started:
+            sys.exit(2)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Structured-config schemas, registered in Hydra's ConfigStore.
+
+The YAML in conf/ supplies values; these dataclasses supply types and the set of legal keys,
+so a misspelt key or a wrong type fails at start with a message that names the key.
+Recipes (top-level recipes/*.yaml) are registered here as the `recipe` group, so they are
+found from any working directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import OmegaConf
+
+ROOT = Path(__file__).resolve().parent.parent
+CONF_DIR = ROOT / "conf"
+RECIPES_DIR = ROOT / "recipes"
+
+
+# ---- source: one optional entry per system, selected with source=[jira,documents] ----
+@dataclass
+class JiraSource:
+    raw_dir: str = "???"
+    url: str | None = None  # live pull (ingest): https://company.atlassian.net
+    jql: str = "order by key"
+    email_env: str = "JIRA_EMAIL"  # Cloud: e-mail + API token; Server/DC: token only (PAT)
+    token_env: str = "JIRA_API_TOKEN"
+    include_comments: bool = True
+
+
+@dataclass
+class ConfluenceSource:
+    raw_dir: str = "???"
+    url: str | None = None
+    spaces: list[str] = field(default_factory=list)
+    email_env: str = "CONFLUENCE_EMAIL"
+    token_env: str = "CONFLUENCE_API_TOKEN"
+
+
+@dataclass
+class GithubSource:
+    raw_dir: str = "???"
+    api_url: str = "https://api.github.com"
+    repos: list[str] = field(default_factory=list)  # owner/name, for live pulls
+    token_env: str = "GITHUB_TOKEN"
+
+
+@dataclass
+class GitSource:
+    raw_dir: str = "???"  # folder of repositories or *.bundle files
+    repos: list[str] = field(default_factory=lambda: ["*"])  # names/globs under raw_dir
+    include_diffs: bool = True
+    max_diff_bytes: int = 20000
+
+
+@dataclass
+class DocumentsSource:
+    raw_dir: str = "???"
+
+
+@dataclass
+class SourcesConfig:
+    jira: JiraSource | None = None
+    confluence: ConfluenceSource | None = None
+    github: GithubSource | None = None
+    git: GitSource | None = None
+    documents: DocumentsSource | None = None
+
+
+@dataclass
+class EngineConfig:
+    name: str = "auto"  # auto | python
+    workers: int | None = None  # python engine processes; null = every core
+    master: str = "local[*]"  # Spark master URL, used by the Spark engine
+    conf: dict[str, Any] = field(default_factory=dict)
+    auto_spark_min_bytes: int = 1_000_000_000
+
+
+@dataclass
+class SanitizerConfig:
+    enabled: bool = True
+    mode: str = "mask"  # mask | redact | drop_record
+    secrets: bool = True
+    pii: bool = True
+    names: bool = True  # person names that structured data gives (authors, mentions, ...)
+    key_env: str = "ALCHEMY_SANITIZER_KEY"  # HMAC key for pseudonyms; random per run if unset
+    allowlist: list[str] = field(default_factory=list)  # regexes whose matches are never masked
+    fail_on_leak: bool = True
+
+
+@dataclass
+class SynthConfig:
+    generator: str = "offline"  # offline | litellm
+    model: str = "offline-rules"
+    api_base: str | None = None
+    api_key_env: str | None = None
+    concurrency: int = 8
+    min_pairs: int = 1
+    max_pairs: int = 3
+    max_answer_chars: int = 700
+    eval_fraction: float = 0.15
+    system_prompt: str | None = None
+    seed: int = 0
+
+
+@dataclass
+class ModelConfig:
+    name: str = "???"
+    path: str = "???"  # hub id or local folder
+    gguf: str | None = None  # GGUF file, or pkg:<package>/<file>; converted once into the cache
+    random_init: bool = False
+    dtype: str = "float32"
+    chat_template: str = "chatml"
+    system_prompt: str | None = None
+
+
+@dataclass
+class LoraConfig:
+    r: int = 16
+    alpha: int = 32
+    dropout: float = 0.05
+    target_modules: Any = "all-linear"
+    bias: str = "none"
+    use_dora: bool = False
+    use_rslora: bool = False
+
+
+@dataclass
+class TrainConfig:
+    max_steps: int = 40
+    num_train_epochs: float = 1.0
+    per_device_train_batch_size: int = 4
+    gradient_accumulation_steps: int = 1
+    learning_rate: float = 2e-4
+    lr_scheduler_type: str = "cosine"
+    warmup_ratio: float = 0.05
+    max_length: int = 256
+    packing: bool = False
+    gradient_checkpointing: bool = False
+    logging_steps: int = 5
+    seed: int = 42
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    device: str = "auto"  # auto | cpu | cuda | mps
+    vram_gb: float | None = None  # the memory budget the option was sized for
+
+
+@dataclass
+class CleanConfig:
+    min_chars: int = 40
+    max_chars: int = 200_000
+    dedup: bool = True
+
+
+@dataclass
+class EvalConfig:
+    max_samples: int = 48
+    max_length: int = 256
+
+
+@dataclass
+class InferConfig:
+    prompt: str = "What does ledger-service do?"
+    adapter: str | None = None  # path to an adapter folder; null = the newest trained
+    max_new_tokens: int = 96
+
+
+@dataclass
+class PathsConfig:
+    root_dir: str = str(ROOT)
+    data_dir: str = "${paths.root_dir}/data"
+    cache_dir: str = "outputs/cache"
+
+
+@dataclass
+class PipelineConfig:
+    stages: list[str] = field(
+        default_factory=lambda: ["ingest", "clean", "synth", "train", "eval", "infer"]
+    )
+    force: list[str] = field(default_factory=list)  # stages to recompute; [all] for every one
+
+
+@dataclass
+class AlchemyConfig:
+    source: SourcesConfig = field(default_factory=SourcesConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    sanitizer: SanitizerConfig = field(default_factory=SanitizerConfig)
+    synth: SynthConfig = field(default_factory=SynthConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    lora: LoraConfig = field(default_factory=LoraConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    clean: CleanConfig = field(default_factory=CleanConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    infer: InferConfig = field(default_factory=InferConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    pipeline: PipelineConfig = field(default_factory=PipelineConfig)
+
+
+def register_configs(recipes_dir: Path = RECIPES_DIR) -> None:
+    """Register the schema and every recipe with Hydra's ConfigStore (idempotent)."""
+    cs = ConfigStore.instance()
+    cs.store(name="alchemy_schema", node=AlchemyConfig)
+    for path in sorted(recipes_dir.glob("*.yaml")):
+        node = OmegaConf.load(path)
+        cs.store(group="recipe", name=path.stem, node=node, package="_global_")

@@ -1,0 +1,174 @@
+"""The generic stage runner: resolve the plan, reuse what is cached, run the rest.
+
+For every requested stage it computes a fingerprint (own config subtrees + inputs'
+fingerprints + package version + any data the stage declares). A complete artifact with that
+fingerprint is a cache hit; otherwise the stage's missing inputs are produced first, then the
+stage runs into a temporary folder that the store renames into place. Every stage, run or
+reused, gets an entry in report.json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from alchemy import __version__
+from alchemy.cache import ArtifactStore, fingerprint
+from alchemy.stages import ORDER, STAGES, ConfigError, StageContext, check_stage_names
+
+log = logging.getLogger("alchemy")
+
+
+class StageFailed(RuntimeError):
+    """A stage raised; its partial artifact was discarded."""
+
+
+def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
+    node = OmegaConf.select(cfg, key)
+    value = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+    for dotted in ignore:
+        head, _, leaf = dotted.rpartition(".")
+        if head == key and isinstance(value, dict):
+            value.pop(leaf, None)
+    return value
+
+
+class Runner:
+    def __init__(self, cfg: DictConfig, run_dir: Path) -> None:
+        self.cfg = cfg
+        self.run_dir = Path(run_dir)
+        self.store = ArtifactStore(cfg.paths.cache_dir)
+        self.requested = list(cfg.pipeline.stages)
+        check_stage_names(self.requested, "pipeline.stages")
+        force = list(cfg.pipeline.force)
+        check_stage_names(force, "pipeline.force")
+        self.force = set(ORDER) if "all" in force else set(force)
+        self._fps: dict[str, str] = {}
+        self.external_adapter = self._external_adapter()
+
+    # ---- planning ----
+    def _external_adapter(self) -> Path | None:
+        """The adapter infer uses when it does not come from this run's train stage."""
+        if "infer" not in self.requested:
+            return None
+        if self.cfg.infer.adapter:
+            path = Path(self.cfg.infer.adapter)
+            if not (path / "adapter_config.json").is_file():
+                raise ConfigError(f"infer.adapter: {path} is not an adapter folder "
+                                  "(no adapter_config.json)")
+            return path
+        if "train" in self.requested:
+            return None
+        trained = self.store.complete("train")
+        return trained[-1] / "adapter" if trained else None  # newest; else train one
+
+    def inputs_of(self, name: str) -> tuple[str, ...]:
+        if name == "infer" and self.external_adapter is not None:
+            return ()
+        return STAGES[name].inputs
+
+    def fp(self, name: str) -> str:
+        if name not in self._fps:
+            stage = STAGES[name]
+            payload: dict[str, Any] = {
+                "stage": name,
+                "version": __version__,
+                "config": {k: _subtree(self.cfg, k, stage.ignore_keys) for k in stage.config_keys},
+                "inputs": {i: self.fp(i) for i in self.inputs_of(name)},
+            }
+            extra = getattr(stage.load(), "fingerprint_extra", None)
+            if extra is not None:
+                payload["extra"] = extra(self.cfg)
+            if name == "infer" and self.external_adapter is not None:
+                payload["adapter"] = str(self.external_adapter.resolve())
+            self._fps[name] = fingerprint(payload)
+        return self._fps[name]
+
+    def plan(self) -> dict[str, str]:
+        """Stage -> "run" or "cached", in pipeline order, including needed upstream stages."""
+        plan: dict[str, str] = {}
+
+        def need(name: str) -> None:
+            if name in plan:
+                return
+            hit = name not in self.force and self.store.is_complete(name, self.fp(name))
+            if not hit:
+                for up in self.inputs_of(name):
+                    need(up)
+            plan[name] = "cached" if hit else "run"
+
+        for name in self.requested:
+            need(name)
+        return {n: plan[n] for n in ORDER if n in plan}
+
+    # ---- execution ----
+    def run(self) -> dict[str, Any]:
+        started = time.time()
+        report: dict[str, Any] = {"alchemy_version": __version__, "run_dir": str(self.run_dir),
+                                  "stages": {}}
+        plan = self.plan()
+        log.info("plan: %s", ", ".join(f"{n} ({a})" for n, a in plan.items()))
+        for name, action in plan.items():
+            stage = STAGES[name]
+            fp = self.fp(name)
+            path = self.store.path(name, fp)
+            entry: dict[str, Any] = {"cached": action == "cached", "fingerprint": fp,
+                                     "artifact": str(path)}
+            if action == "cached":
+                log.info("%s: cache hit %s", name, fp)
+                entry.update(self.store.manifest(name, fp).get("metrics", {}))
+            else:
+                log.info("%s: running (fingerprint %s)", name, fp)
+                t0 = time.time()
+                info = {"config": {k: _subtree(self.cfg, k, stage.ignore_keys)
+                                   for k in stage.config_keys},
+                        "inputs": {i: self.fp(i) for i in self.inputs_of(name)},
+                        "alchemy_version": __version__}
+                try:
+                    with self.store.building(name, fp, info) as (tmp, metrics):
+                        ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
+                                           inputs=self._input_paths(name),
+                                           cache_dir=self.store.root)
+                        stage.load().run(ctx)
+                        metrics["seconds"] = round(time.time() - t0, 2)
+                except (ConfigError, KeyboardInterrupt):
+                    raise
+                except Exception as exc:
+                    entry.update(error=f"{type(exc).__name__}: {exc}")
+                    report["stages"][name] = entry
+                    self._write_report(report, started)
+                    raise StageFailed(f"stage {name!r} failed: {type(exc).__name__}: {exc}") from exc
+                entry.update(self.store.manifest(name, fp)["metrics"])
+                log.info("%s: done in %.1fs", name, time.time() - t0)
+            report["stages"][name] = entry
+            self._publish(name, path)
+        self._write_report(report, started)
+        return report
+
+    def _input_paths(self, name: str) -> dict[str, Path]:
+        paths = {i: self.store.path(i, self.fp(i)) for i in self.inputs_of(name)}
+        if name == "infer" and self.external_adapter is not None:
+            paths["adapter"] = self.external_adapter
+        return paths
+
+    def _publish(self, name: str, artifact: Path) -> None:
+        """Copy a stage's declared outputs into the run directory."""
+        for out in STAGES[name].outputs:
+            src, dst = artifact / out, self.run_dir / out
+            if src.is_dir():
+                shutil.rmtree(dst, ignore_errors=True)
+                shutil.copytree(src, dst)
+            elif src.is_file():
+                shutil.copy2(src, dst)
+
+    def _write_report(self, report: dict[str, Any], started: float) -> None:
+        report["seconds"] = round(time.time() - started, 2)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        (self.run_dir / "report.json").write_text(json.dumps(report, indent=2, default=str),
+                                                  encoding="utf-8")

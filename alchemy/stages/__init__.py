@@ -1,0 +1,72 @@
+"""The pipeline's stages: what each reads, what config shapes it, what it writes.
+
+A stage's fingerprint covers its own config subtrees, its inputs' fingerprints and the
+package version (see runner.py), so any change upstream or in its own keys is a cache miss
+and anything else is a hit. Each ``run`` lives in its own module, imported only when the
+stage actually runs, so heavy libraries load only when needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+
+class ConfigError(ValueError):
+    """A problem with the user's configuration; the CLI exits with code 2."""
+
+
+@dataclass
+class StageContext:
+    """What a running stage gets: the config, where to write, and its inputs' folders."""
+
+    cfg: DictConfig
+    out: Path  # temporary folder; renamed into the cache when run() returns
+    inputs: dict[str, Path]
+    metrics: dict[str, Any]  # figures for report.json, filled by the stage
+    cache_dir: Path  # shared cache root (e.g. converted models live under cache_dir/models)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("alchemy"))
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    inputs: tuple[str, ...]  # upstream stages whose artifacts this one reads
+    config_keys: tuple[str, ...]  # config subtrees that shape the output
+    outputs: tuple[str, ...]  # files/folders copied into the run directory
+    module: str  # alchemy.stages.<module> defines run(ctx) (and optionally fingerprint_extra)
+    ignore_keys: tuple[str, ...] = ()  # keys under config_keys that never change the output
+
+    def load(self) -> Any:
+        return importlib.import_module(f"alchemy.stages.{self.module}")
+
+
+STAGES: dict[str, Stage] = {
+    s.name: s
+    for s in [
+        Stage("ingest", (), ("source",), (), "ingest"),
+        # The engine is not part of the clean fingerprint: both engines write the same output.
+        Stage("clean", ("ingest",), ("clean", "sanitizer"), ("train.jsonl", "quarantine.jsonl"),
+              "clean", ignore_keys=("sanitizer.key_env",)),
+        Stage("synth", ("clean",), ("synth",), ("sft_train.jsonl", "sft_eval.jsonl"), "synth",
+              ignore_keys=("synth.concurrency", "synth.api_key_env")),
+        Stage("train", ("synth",), ("model", "lora", "train"), ("adapter",), "train",
+              ignore_keys=("train.logging_steps",)),
+        Stage("eval", ("train", "synth"), ("model", "eval"), ("eval.json",), "evaluate"),
+        Stage("infer", ("train",), ("model", "infer"), ("answer.json",), "infer",
+              ignore_keys=("infer.adapter",)),
+    ]
+}
+
+ORDER = list(STAGES)
+
+
+def check_stage_names(names: list[str], key: str) -> None:
+    bad = [n for n in names if n not in STAGES and not (key == "pipeline.force" and n == "all")]
+    if bad:
+        raise ConfigError(f"{key}: unknown stage(s) {bad}; valid stages: {', '.join(ORDER)}")

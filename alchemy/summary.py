@@ -1,0 +1,59 @@
+"""The end-of-run summary table on the console (rich)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in value.items()) or "-"
+    return "-" if value is None else str(value)
+
+
+def print_summary(report: dict[str, Any], console: Console | None = None) -> None:
+    """One row per stage: cached or run, time, and the figures people look for."""
+    console = console or Console()
+    stages = report.get("stages", {})
+    table = Table(title="alchemy run", title_justify="left")
+    for col in ("stage", "status", "seconds", "figures"):
+        table.add_column(col, overflow="fold")
+    for name, st in stages.items():
+        figures = _figures(name, st)
+        status = "cached" if st.get("cached") else ("FAILED" if "error" in st else "ran")
+        table.add_row(name, status, _fmt(st.get("seconds")), figures)
+    console.print(table)
+    answer = stages.get("infer", {})
+    if answer.get("answer") is not None:
+        console.print(f"[bold]Q:[/bold] {answer.get('prompt')}")
+        console.print(f"[bold]A:[/bold] {answer.get('answer')}")
+    console.print(f"run dir: {report.get('run_dir')}  (report.json, train.jsonl, adapter/ ...)")
+
+
+def _figures(name: str, st: dict[str, Any]) -> str:
+    if "error" in st:
+        return st["error"]
+    if name == "ingest":
+        return f"files {_fmt(st.get('files'))} ({_fmt(st.get('by_source'))})"
+    if name == "clean":
+        return (f"records in {_fmt(st.get('records_in'))} -> out {_fmt(st.get('records_out'))}; "
+                f"quarantined {_fmt(st.get('quarantined'))}; dropped {_fmt(st.get('dropped'))}; "
+                f"masks {_fmt(st.get('masks_total'))} ({_fmt(st.get('masks'))})")
+    if name == "synth":
+        return (f"pairs {_fmt(st.get('pairs_train'))} train / {_fmt(st.get('pairs_eval'))} eval "
+                f"from {_fmt(st.get('records'))} records ({_fmt(st.get('generator'))})")
+    if name == "train":
+        return (f"train loss {_fmt(st.get('train_loss'))} over {_fmt(st.get('steps'))} steps; "
+                f"{_fmt(st.get('trainable_params'))} trainable params; {_fmt(st.get('device'))}")
+    if name == "eval":
+        base, tuned = st.get("base", {}), st.get("adapter", {})
+        return (f"eval loss base {_fmt(base.get('loss'))} -> adapter {_fmt(tuned.get('loss'))}; "
+                f"ppl {_fmt(base.get('perplexity'))} -> {_fmt(tuned.get('perplexity'))}")
+    if name == "infer":
+        return f"adapter {_fmt(st.get('adapter'))}"
+    return ""
