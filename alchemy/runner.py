@@ -159,6 +159,7 @@ class Runner:
 
     def _publish(self, name: str, artifact: Path) -> None:
         """Copy a stage's declared outputs into the run directory."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
         for out in STAGES[name].outputs:
             src, dst = artifact / out, self.run_dir / out
             if src.is_dir():

@@ -6,6 +6,7 @@ numbering and the output are deterministic.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Iterator
@@ -36,6 +37,12 @@ def parse_source(name: str, scfg: dict[str, Any], files: list[Path]) -> Iterator
             yield Quarantine(name, str(path), f"parser error: {type(exc).__name__}: {exc}")
 
 
+def _people(rec: Record) -> list[str]:
+    names = list(rec.meta.get("people", []) or [])
+    return names + [rec.meta[k] for k in ("author", "assignee", "reporter")
+                    if isinstance(rec.meta.get(k), str)]
+
+
 def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str, Any]) -> None:
     clean = cfg.clean
     records: dict[str, Record] = {}
@@ -60,20 +67,24 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             if len(item.text) < clean.min_chars:
                 reasons["too_short"] += 1
                 dropped.append({"id": item.id, "reason": "too_short", "path": item.meta.get("path")})
-            elif item.id in records:
-                quarantine.append(Quarantine(name, str(item.meta.get("path", "")),
-                                             "duplicate record id", item.id).to_dict())
+            elif item.id in records:  # the same issue/page exported twice: keep the fuller copy
+                old = records[item.id]
+                keep, lose = (item, old) if len(item.text) > len(old.text) else (old, item)
+                records[item.id] = keep
+                quarantine.append(Quarantine(name, str(lose.meta.get("path", "")),
+                                             f"superseded by a fuller copy of the same id in "
+                                             f"{keep.meta.get('path', '')}", item.id).to_dict())
             else:
                 records[item.id] = item
 
     sanitizer = Sanitizer(cfg.sanitizer)
+    for rec in records.values():
+        sanitizer.learn_people(_people(rec))
     seen: set[str] = set()
     leaks: Counter[str] = Counter()
     leak_ids: list[str] = []
     kept = 0
     with open(out / "train.jsonl", "w", encoding="utf-8") as fh:
-        import json
-
         for rid in tqdm(sorted(records), desc="sanitize", unit="rec", leave=False, disable=None):
             rec, _ = sanitizer.mask_record(records[rid])
             if rec is None:

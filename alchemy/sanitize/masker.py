@@ -37,6 +37,8 @@ class Sanitizer:
         self._key = key.encode() if key else secrets.token_bytes(32)
         self._ids: dict[str, dict[bytes, int]] = {}
         self.counts: Counter[str] = Counter()
+        self._known: set[str] = set()
+        self._names_re: tuple[re.Pattern[str] | None, dict[str, str]] | None = None
 
     def placeholder(self, kind: str, value: str) -> str:
         if self.mode == "redact":
@@ -64,21 +66,39 @@ class Sanitizer:
             n += k
         return masked, n
 
+    def learn_people(self, people: Iterable[str]) -> None:
+        """Names known run-wide: a person named by one record is masked in every record."""
+        self._known.update(p.strip() for p in people if p and len(p.strip()) >= 3)
+        self._names_re = None
+
+    def _name_pattern(self, extra: frozenset[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        """One alternation over full names and their parts, longest first."""
+        names = self._known | extra
+        owner: dict[str, str] = {}
+        for full in sorted(names):
+            owner.setdefault(full, full)
+            if " " in full:
+                for part in re.split(r"[\s._-]+", full):
+                    if len(part) >= 3 and part[0].isupper() and part not in _NAME_STOP:
+                        owner.setdefault(part, full)
+        if not owner:
+            return None, owner
+        alt = "|".join(re.escape(k) for k in sorted(owner, key=len, reverse=True))
+        return re.compile(rf"(?<![\w<-])(?:{alt})(?![\w>-])"), owner
+
     def _mask_names(self, text: str, people: Iterable[str]) -> tuple[str, int]:
-        """Full names first, then their single name parts (``Priya`` of ``Priya Raman``)."""
-        full = sorted({p.strip() for p in people if p and len(p.strip()) >= 3}, key=len, reverse=True)
-        n = 0
-        for name in full:
-            ph = self.placeholder("PERSON", name)
-            text, k = re.subn(rf"(?<![\w<@-]){re.escape(name)}(?![\w-])", ph, text)
-            text, k2 = re.subn(rf"@{re.escape(name)}\b", "@" + ph, text)
-            n += k + k2
-            for part in re.split(r"[\s._-]+", name) if " " in name else []:
-                if len(part) >= 3 and part[0].isupper() and part not in _NAME_STOP:
-                    text, k = re.subn(rf"(?<![\w<]){re.escape(part)}(?![\w>])", ph, text)
-                    n += k
+        extra = frozenset(p.strip() for p in people if p and len(p.strip()) >= 3) - self._known
+        if extra:
+            pattern, owner = self._name_pattern(extra)
+        else:
+            if self._names_re is None:
+                self._names_re = self._name_pattern(frozenset())
+            pattern, owner = self._names_re
+        if pattern is None:
+            return text, 0
+        masked, n = pattern.subn(lambda m: self.placeholder("PERSON", owner[m.group(0)]), text)
         self.counts["PERSON"] += n
-        return text, n
+        return masked, n
 
     def mask_record(self, rec: Record) -> tuple[Record | None, int]:
         """Mask a record's text, title and person-bearing meta; None when mode drops it."""

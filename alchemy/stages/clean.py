@@ -14,7 +14,12 @@ from alchemy.stages import StageContext
 
 
 def run(ctx: StageContext) -> None:
-    inventory = json.loads((ctx.inputs["ingest"] / "inventory.json").read_text(encoding="utf-8"))
+    ingest = ctx.inputs["ingest"]
+    inventory = json.loads((ingest / "inventory.json").read_text(encoding="utf-8"))
+    for entry in inventory.values():
+        if entry.pop("in_artifact", False):
+            entry["raw_dir"] = str(ingest / entry["raw_dir"])
+            entry["files"] = [str(ingest / f) for f in entry["files"]]
     size = sum(Path(f).stat().st_size for e in inventory.values() for f in e["files"])
     engine, reason = select_engine(ctx.cfg, size)
     ctx.log.info("clean: engine %s (%s)", engine, reason)

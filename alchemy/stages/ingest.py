@@ -90,7 +90,12 @@ def run(ctx: StageContext) -> None:
                 dump_repo(repo, target, max_diff_bytes=scfg.max_diff_bytes if scfg.include_diffs
                           else 0)
                 dumps.append(target)
-            raw, files = dump_dir, dumps
+            total_bytes += sum(f.stat().st_size for f in dumps)
+            # inside the artifact: stored relative to it, resolved by clean
+            inventory[name] = {"raw_dir": "raw/git", "in_artifact": True,
+                               "files": [str(f.relative_to(ctx.out)) for f in dumps]}
+            by_source[name] = len(dumps)
+            continue
         if not files:
             ctx.log.warning("source %s: no files found under %s", name, raw)
         inventory[name] = {"raw_dir": str(raw), "files": [str(f) for f in files]}
