@@ -1,0 +1,178 @@
+"""Manuals and notes on disk (PDF, DOCX, Markdown, text, HTML) to one Record per file.
+
+Document metadata (PDF /Author, DOCX core properties) names people who may also appear in
+the text, so those names go to meta.people for the sanitizer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..records import Quarantine, Record
+from .markup.common import md_table, rel_path, tidy, uniq
+
+PATTERNS = ("**/*.pdf", "**/*.docx", "**/*.md", "**/*.txt", "**/*.html")
+SOURCE = "documents"
+_FILENAME_TITLE = re.compile(r"^(?:Microsoft Word - )?.*\.(?:docx?|pdf|exe|txt|rtf|tmp)$", re.I)
+
+
+class _Unusable(Exception):
+    """A file that is readable but holds nothing we can use (reason in the message)."""
+
+
+def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
+    """One Record per document; unreadable, encrypted or empty files become Quarantine."""
+    path = Path(path)
+    rel = rel_path(path, cfg)
+    suffix = path.suffix.lower()
+    reader = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html}.get(suffix, _plain)
+    try:
+        title, text, info = reader(path)
+    except _Unusable as exc:
+        yield Quarantine(SOURCE, rel, str(exc), id=f"{SOURCE}:{rel}")
+        return
+    except Exception as exc:  # corrupt zip, broken xref, I/O: never crash the run
+        yield Quarantine(SOURCE, rel, f"unreadable {suffix[1:]} file: {type(exc).__name__}: "
+                         f"{exc}", id=f"{SOURCE}:{rel}")
+        return
+    text = tidy(text)
+    if not text.strip():
+        yield Quarantine(SOURCE, rel, "no text content", id=f"{SOURCE}:{rel}")
+        return
+    people = uniq(info.pop("people", []))
+    yield Record(
+        id=f"{SOURCE}:{rel}", source=SOURCE, kind="document",
+        title=(title or "").strip() or path.stem, text=text, url="",
+        created_at=info.pop("created_at", ""),
+        meta={"path": rel, "format": suffix[1:], "author": people[0] if people else "",
+              "people": people, **info},
+    )
+
+
+def _plain(path: Path) -> tuple[str, str, dict[str, Any]]:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _Unusable(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    title = ""
+    if path.suffix.lower() == ".md":
+        heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
+        title = heading.group(1) if heading else ""
+    return title, text, {}
+
+
+def _html(path: Path) -> tuple[str, str, dict[str, Any]]:
+    from .markup.html import document_title, html_to_text, parse
+
+    soup = parse(path.read_text(encoding="utf-8", errors="replace"))
+    return document_title(soup), html_to_text(soup), {}
+
+
+def _pdf(path: Path) -> tuple[str, str, dict[str, Any]]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise _Unusable("encrypted PDF (password required)")
+    pages = []
+    for page in reader.pages:
+        lines = [ln.strip() for ln in (page.extract_text() or "").splitlines()]
+        pages.append("\n".join(_drop_gutter([ln for ln in lines if ln])))
+    meta = reader.metadata or {}
+    title = str(meta.get("/Title") or "").strip()
+    if _FILENAME_TITLE.match(title):
+        title = ""  # "10811.exe", "Microsoft Word - x.doc": the producer's file name
+    info: dict[str, Any] = {"pages": len(pages), "people": [str(meta.get("/Author") or "")]}
+    try:
+        created = reader.metadata.creation_date if reader.metadata else None
+        info["created_at"] = created.isoformat() if created else ""
+    except (ValueError, TypeError):
+        info["created_at"] = ""
+    if not any(p.strip() for p in pages):
+        raise _Unusable("no extractable text (scanned PDF?)")
+    return title, "\n\n".join(p for p in pages if p.strip()), info
+
+
+def _drop_gutter(lines: list[str]) -> list[str]:
+    """Remove line-number gutters (runs of 5+ lines "1", "2", "3"...) of legal/ISO PDFs."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j].isdigit() and int(lines[j]) == int(lines[i]) + j - i:
+            j += 1
+        if j - i >= 5:
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
+def _docx(path: Path) -> tuple[str, str, dict[str, Any]]:
+    import docx
+    from docx.table import Table
+
+    doc = docx.Document(str(path))
+    blocks: list[str] = []
+    first_heading = ""
+    in_list = False
+    for item in doc.iter_inner_content():
+        if isinstance(item, Table):
+            blocks.append(md_table(_rows(item)))
+            in_list = False
+            continue
+        text = item.text.strip()
+        if not text:
+            continue
+        style = (item.style.name if item.style is not None else "") or ""
+        level, depth = _heading_level(style), _list_depth(item, style)
+        if level:
+            first_heading = first_heading or text
+            blocks.append("#" * level + " " + text)
+        elif depth is not None:
+            line = "  " * depth + "- " + text
+            if in_list:
+                blocks[-1] += "\n" + line  # keep a list tight
+            else:
+                blocks.append(line)
+        else:
+            blocks.append(text)
+        in_list = depth is not None and not level
+    props = doc.core_properties
+    created = props.created.isoformat() if props.created else ""
+    return (props.title or first_heading, "\n\n".join(blocks),
+            {"people": [props.author or "", props.last_modified_by or ""], "created_at": created})
+
+
+def _list_depth(paragraph: Any, style: str) -> int | None:
+    """Nesting level of a list paragraph (list style or numbering), None when not a list."""
+    ppr = paragraph._p.pPr
+    num = ppr.numPr if ppr is not None else None
+    if num is None and "List" not in style:
+        return None
+    ilvl = num.ilvl if num is not None else None
+    return int(ilvl.val) if ilvl is not None and ilvl.val is not None else 0
+
+
+def _heading_level(style: str) -> int:
+    if style == "Title":
+        return 1
+    m = re.fullmatch(r"Heading (\d)", style)
+    return min(6, int(m.group(1))) if m else 0
+
+
+def _rows(table: Any) -> list[list[str]]:
+    """Cell texts; a merged cell repeats in python-docx, so repeats of one cell are skipped."""
+    rows = []
+    for row in table.rows:
+        cells, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) not in seen:
+                seen.add(id(cell._tc))
+                cells.append(cell.text)
+        rows.append(cells)
+    return rows
