@@ -82,3 +82,10 @@ def test_names_learned_run_wide() -> None:
     s.learn_people(["Priya Raman", "tom.okafor"])
     out, _ = s.mask_text("Raman and tom.okafor paired; Priya Raman approved. Mark it done.")
     assert out == "<PERSON_1> and <PERSON_2> paired; <PERSON_1> approved. Mark it done."
+
+
+def test_values_at_sentence_end() -> None:
+    out, _ = Sanitizer(CFG).mask_text("Call 212-555-0187. Requests came from 198.51.100.23. Done")
+    assert out == "Call <PHONE_1>. Requests came from <IP_1>. Done"
+    kept, _ = Sanitizer(CFG).mask_text("Upgrade to 10.2.3.4.5 and 1.2.3")
+    assert kept == "Upgrade to 10.2.3.4.5 and 1.2.3"
