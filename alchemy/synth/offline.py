@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -88,11 +89,17 @@ def _pr_pairs(rec: dict[str, Any], secs: dict[str, str], limit: int) -> Iterator
 
 def _commit_pairs(rec: dict[str, Any], secs: dict[str, str], limit: int) -> Iterator[tuple]:
     sha = str(rec.get("meta", {}).get("sha", ""))[:10]
-    body = _paragraph(secs.get("", "")) or rec["title"]
-    q = _pick([f"What did commit {sha} change?", f"What was commit {sha} ('{rec['title']}') for?"],
-              rec["id"])
-    files = secs.get("files changed", "")
-    answer = body + (f"\n\nFiles changed:\n{files}" if files else "")
+    head = secs.get("", "").split("```")[0]
+    message = head.split("\nAuthor:")[0].strip() or rec["title"]
+    files = [ln for ln in head.split("Files changed:")[-1].splitlines() if ln.startswith("- ")]
+    if rec.get("kind") == "merge" and rec["meta"].get("pr_number"):
+        q = f"Which commit merged PR #{rec['meta']['pr_number']}, and what did it bring in?"
+    else:
+        q = _pick([f"What did commit {sha} change?",
+                   f"What was commit {sha} ('{rec['title']}') for?"], rec["id"])
+        sha = ""
+    answer = (f"Commit {rec['meta'].get('sha', '')[:10]}: " if not sha else f"Commit {sha}: ")
+    answer += message + ("\n\nFiles changed:\n" + "\n".join(files[:12]) if files else "")
     yield "summary", q, clip(answer, limit)
 
 
@@ -114,7 +121,7 @@ def _section_pairs(rec: dict[str, Any], ordered: list[tuple[str, str]], limit: i
 
 
 def pairs_for(rec: dict[str, Any], max_pairs: int, limit: int) -> list[dict[str, str]]:
-    """Up to ``max_pairs`` grounded pairs for one cleaned record."""
+    """Grounded pairs for one cleaned record: one per chunk, at most ``max_pairs`` per chunk."""
     ordered = sections(rec["text"])
     by_name = {h.lower(): b for h, b in ordered}
     kind = rec.get("kind", "")
@@ -126,8 +133,10 @@ def pairs_for(rec: dict[str, Any], max_pairs: int, limit: int) -> list[dict[str,
         found = list(_commit_pairs(rec, by_name, limit))
     else:
         found = list(_section_pairs(rec, ordered, limit))
-    out = []
-    for chunk, question, answer in found[:max_pairs]:
-        if len(answer) >= 20:
+    # One pair per chunk (a section, an issue's description, its resolution, ...).
+    out, per_chunk = [], Counter()
+    for chunk, question, answer in found:
+        if len(answer) >= 20 and per_chunk[chunk] < max_pairs:
+            per_chunk[chunk] += 1
             out.append({"chunk": chunk, "question": question, "answer": answer})
     return out

@@ -1,0 +1,176 @@
+"""Train a LoRA adapter on chat pairs with TRL's SFTTrainer, loss on assistant tokens only.
+
+The user's turns are context, not something the adapter should learn to write, so the loss is
+masked to the assistant's answers (``assistant_only_loss`` + our templates' generation markers).
+Only the adapter and tokenizer are kept: TRL's checkpoints go to ``out_dir/checkpoints`` and are
+removed once the adapter is saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from alchemy.train.data import read_chats
+from alchemy.train.device import pick_device, pick_precision
+from alchemy.train.loading import load_base
+
+log = logging.getLogger(__name__)
+
+
+def linear_module_names(model: Any) -> list[str]:
+    """Leaf names of the model's nn.Linear layers, without the LM head (what "all-linear" means)."""
+    import torch
+
+    head = model.get_output_embeddings()
+    names = {
+        full.rsplit(".", 1)[-1]
+        for full, module in model.named_modules()
+        if isinstance(module, torch.nn.Linear) and module is not head
+    }
+    return sorted(names)
+
+
+def resolve_target_modules(model: Any, target: Any) -> list[str]:
+    """Expand "all-linear" and check that listed names exist, listing the real ones if not."""
+    available = linear_module_names(model)
+    if target is None or target == "all-linear":
+        return available
+    requested = [target] if isinstance(target, str) else [str(t) for t in target]
+    full_names = {name for name, _ in model.named_modules()}
+    missing = [t for t in requested if t not in available and t not in full_names]
+    if missing or not requested:
+        raise ValueError(
+            f"lora.target_modules {missing or requested} not found in the model; "
+            f"its linear modules are: {', '.join(available)} (or use 'all-linear')"
+        )
+    return requested
+
+
+def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Path) -> Any:
+    from trl import SFTConfig
+
+    max_steps = train_cfg.get("max_steps")
+    warmup = train_cfg.get("warmup_steps")
+    batch = int(train_cfg.get("per_device_train_batch_size", 4))
+    return SFTConfig(
+        output_dir=str(output_dir),
+        max_steps=int(max_steps) if max_steps and int(max_steps) > 0 else -1,
+        num_train_epochs=float(train_cfg.get("num_train_epochs", 1)),
+        per_device_train_batch_size=batch,
+        per_device_eval_batch_size=batch,
+        gradient_accumulation_steps=int(train_cfg.get("gradient_accumulation_steps", 1)),
+        learning_rate=float(train_cfg.get("learning_rate", 2e-4)),
+        lr_scheduler_type=str(train_cfg.get("lr_scheduler_type", "cosine")),
+        warmup_steps=float(warmup if warmup is not None else train_cfg.get("warmup_ratio", 0.0)),
+        max_length=int(train_cfg.get("max_length", 256)),
+        packing=bool(train_cfg.get("packing", False)),
+        # transformers 5 renamed gradient_checkpointing; TRL still defaults the old name to True.
+        activation_checkpointing=bool(train_cfg.get("gradient_checkpointing", False)),
+        logging_steps=int(train_cfg.get("logging_steps", 5)),
+        logging_first_step=True,
+        seed=int(train_cfg.get("seed", 42)),
+        bf16=precision == "bf16",
+        fp16=precision == "fp16",
+        use_cpu=device == "cpu",
+        dataloader_pin_memory=device == "cuda",
+        assistant_only_loss=True,
+        report_to="none",
+        save_strategy="no",
+        disable_tqdm=False,
+    )
+
+
+def train_adapter(
+    model_cfg: Mapping,
+    lora_cfg: Mapping,
+    train_cfg: Mapping,
+    train_path: Path,
+    out_dir: Path,
+    cache_dir: Path,
+    eval_path: Path | None = None,
+) -> dict:
+    """Train a LoRA adapter into `out_dir`; return losses, timings and parameter counts."""
+    from datasets import Dataset
+    from peft import LoraConfig
+    from trl import SFTTrainer
+
+    device = pick_device(str(train_cfg.get("device", "auto")))
+    precision = pick_precision(str(train_cfg.get("precision", "auto")), device)
+    model, tokenizer = load_base(model_cfg, cache_dir, device, precision)
+    model.config.use_cache = False
+    targets = resolve_target_modules(model, lora_cfg.get("target_modules", "all-linear"))
+    chats = read_chats(Path(train_path))
+    train_ds = Dataset.from_list([{"messages": c} for c in chats])
+    eval_ds = None
+    if eval_path is not None:
+        eval_ds = Dataset.from_list([{"messages": c} for c in read_chats(Path(eval_path))])
+
+    out_dir = Path(out_dir)
+    checkpoints = out_dir / "checkpoints"
+    peft_config = LoraConfig(
+        r=int(lora_cfg.get("r", 16)),
+        lora_alpha=int(lora_cfg.get("alpha", 32)),
+        lora_dropout=float(lora_cfg.get("dropout", 0.05)),
+        target_modules=targets,
+        bias=str(lora_cfg.get("bias", "none")),
+        use_dora=bool(lora_cfg.get("use_dora", False)),
+        use_rslora=bool(lora_cfg.get("use_rslora", False)),
+        task_type="CAUSAL_LM",
+    )
+    trainer = SFTTrainer(
+        model=model,
+        args=_sft_config(train_cfg, device, precision, checkpoints),
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    )
+    trainable, total = trainer.model.get_nb_trainable_parameters()
+    log.info(
+        "training LoRA r=%s on %s: %d/%d params trainable, %d examples",
+        peft_config.r,
+        ", ".join(targets),
+        trainable,
+        total,
+        len(chats),
+    )
+    start = time.perf_counter()
+    result = trainer.train()
+    seconds = time.perf_counter() - start
+    curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h]
+    metrics: dict[str, Any] = {
+        "train_loss": float(result.training_loss),
+        "final_loss": curve[-1][1] if curve else float("nan"),
+        "loss_curve": curve,
+        "steps": int(result.global_step),
+        "train_seconds": round(seconds, 2),
+        "seconds_per_step": round(seconds / max(result.global_step, 1), 3),
+        "trainable_params": int(trainable),
+        "total_params": int(total),
+        "device": device,
+        "precision": precision,
+        "examples": len(chats),
+        "target_modules": targets,
+    }
+    if eval_ds is not None:
+        eval_loss = float(trainer.evaluate()["eval_loss"])
+        metrics["eval_loss"] = eval_loss
+        metrics["eval_perplexity"] = math.exp(min(eval_loss, 50.0))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trainer.model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    shutil.rmtree(checkpoints, ignore_errors=True)
+    log.info(
+        "adapter written to %s (train loss %.4f, %d steps, %.1fs)",
+        out_dir,
+        metrics["train_loss"],
+        metrics["steps"],
+        seconds,
+    )
+    return metrics
