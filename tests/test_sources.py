@@ -302,6 +302,13 @@ def test_git_dump_from_bundle(repo: Path, tmp_path: Path):
                    capture_output=True)
     summary = git.dump_repo(bundle, tmp_path / "svc.commits.jsonl")
     assert summary["repo"] == "svc" and summary["commits"] == 3
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "svc.bundle").write_bytes(bundle.read_bytes())
+    (raw / "broken.bundle").write_bytes(b"not a bundle")
+    out = list(git.parse_dir(raw, {}))
+    assert [x.meta["path"] for x in out if isinstance(x, Record)] == ["svc.bundle"] * 3
+    assert out[0].reason.startswith("unreadable bundle") and out[0].path == "broken.bundle"
     with pytest.raises(RuntimeError):
         git.dump_repo(tmp_path / "nowhere", tmp_path / "x.commits.jsonl")
 
@@ -320,6 +327,8 @@ def test_docx_document(tmp_path: Path):
     doc.add_heading("Escalation", level=2)
     doc.add_paragraph("Page the primary", style="List Bullet")
     doc.add_paragraph("Then the secondary", style="List Bullet")
+    for line in ("make deploy", "make verify"):
+        doc.add_paragraph().add_run(line).font.name = "Consolas"
     table = doc.add_table(rows=2, cols=2)
     for r, row in enumerate([["Sev", "Response"], ["1", "15 min"]]):
         for c, value in enumerate(row):
@@ -332,6 +341,7 @@ def test_docx_document(tmp_path: Path):
                                              "Operations Manual")
     assert rec.text == ("# Operations Manual\n\nRead this before on-call.\n\n## Escalation\n\n"
                         "- Page the primary\n- Then the secondary\n\n"
+                        "```\nmake deploy\nmake verify\n```\n\n"
                         "| Sev | Response |\n|---|---|\n| 1 | 15 min |")
     assert rec.meta["people"] == ["Ada Lovelace", "Grace Hopper"]
     assert rec.meta["path"] == "manuals/ops.docx" and rec.meta["format"] == "docx"
@@ -345,14 +355,23 @@ def test_pdf_document_and_encrypted_pdf(tmp_path: Path):
     pdf = canvas.Canvas(str(path))
     pdf.setAuthor("Grace Hopper")
     pdf.setTitle("Deploy Guide")
-    pdf.drawString(72, 720, "Deploys go through Argo CD.")
-    pdf.showPage()
-    pdf.drawString(72, 720, "Rollback by reverting the merge.")
+    lines = ["Deploys go through Argo CD.", "Rollback by reverting the merge.", "Ask #platform."]
+    for n, line in enumerate(lines, 1):
+        pdf.drawString(72, 800, "ACME Deploy Guide - INTERNAL")  # running header
+        pdf.drawString(72, 720, line)
+        if n == 2:
+            for x, cell in ((72, "Service"), (200, "Port"), (300, "Owner")):
+                pdf.drawString(x, 690, cell)
+            for x, cell in ((72, "ledger"), (200, "8443"), (300, "Ledger team")):
+                pdf.drawString(x, 675, cell)
+        pdf.drawString(300, 40, f"Page {n}")  # page number footer
+        pdf.showPage()
     pdf.save()
     rec = only_record(parse(documents, path))
     assert (rec.id, rec.title) == ("documents:guide.pdf", "Deploy Guide")
-    assert rec.text == "Deploys go through Argo CD.\n\nRollback by reverting the merge."
-    assert rec.meta["people"] == ["Grace Hopper"] and rec.meta["pages"] == 2
+    assert rec.text == ("Deploys go through Argo CD.\n\nRollback by reverting the merge.\n\n"
+                        "Service | Port | Owner\nledger | 8443 | Ledger team\n\nAsk #platform.")
+    assert rec.meta["people"] == ["Grace Hopper"] and rec.meta["pages"] == 3
     writer = PdfWriter(clone_from=PdfReader(str(path)))
     writer.encrypt("s3cret")
     locked = tmp_path / "locked.pdf"
@@ -363,6 +382,7 @@ def test_pdf_document_and_encrypted_pdf(tmp_path: Path):
 
 def test_text_markdown_and_html_documents(tmp_path: Path):
     (tmp_path / "runbook.md").write_text("Intro\n\n# Ledger runbook\n\nRestart with care.\n")
+    (tmp_path / "front.md").write_text("---\ntitle: Payout runbook\nowner: Treasury\n---\n# x\n")
     (tmp_path / "notes.txt").write_text("plain notes\n")
     (tmp_path / "old.txt").write_bytes(b"caf\xe9")
     (tmp_path / "broken.docx").write_bytes(b"not a zip")
@@ -371,6 +391,7 @@ def test_text_markdown_and_html_documents(tmp_path: Path):
                                         "<ul><li>one</li><li>two</li></ul></body></html>")
     got = {p.name: parse(documents, p) for p in sorted(tmp_path.iterdir())}
     assert only_record(got["runbook.md"]).title == "Ledger runbook"
+    assert only_record(got["front.md"]).title == "Payout runbook"
     txt = only_record(got["notes.txt"])
     assert (txt.title, txt.text, txt.meta["path"]) == ("notes", "plain notes", "notes.txt")
     assert got["old.txt"][0].reason.startswith("not UTF-8")

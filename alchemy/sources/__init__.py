@@ -8,6 +8,9 @@ Contract every source module follows (jira, confluence, github, git, documents):
   parses one raw file. It yields one Record per unit of knowledge (issue, page, PR, commit,
   document) and a Quarantine entry, with the reason, for anything it cannot use. It never
   raises for bad input: a malformed file is one Quarantine entry, not a crashed run.
+- optional ``parse_dir(raw_dir: Path, cfg: Mapping) -> Iterator[Record | Quarantine]`` for
+  sources whose units span files (GitHub review comments live apart from their PRs); when a
+  module has it, the engine calls it once instead of parse_file per file.
 
 Records follow DESIGN.md: ``id`` is ``"<source>:<native id>"``, ``text`` is Markdown-like
 (``## Heading`` sections, ``- `` lists, fenced code), and every person name that structured

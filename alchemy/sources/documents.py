@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
 from ..records import Quarantine, Record
-from .markup.common import md_table, rel_path, tidy, uniq
+from .markup.common import fence, md_table, rel_path, tidy, uniq
+from .markup.layout import clean_pages
 
 PATTERNS = ("**/*.pdf", "**/*.docx", "**/*.md", "**/*.txt", "**/*.html")
 SOURCE = "documents"
+_MONOSPACE = {"consolas", "courier new", "courier", "menlo", "monaco", "lucida console",
+              "source code pro", "dejavu sans mono", "liberation mono", "cascadia code"}
 _FILENAME_TITLE = re.compile(r"^(?:Microsoft Word - )?.*\.(?:docx?|pdf|exe|txt|rtf|tmp)$", re.I)
 
 
@@ -58,9 +62,10 @@ def _plain(path: Path) -> tuple[str, str, dict[str, Any]]:
     except UnicodeDecodeError as exc:
         raise _Unusable(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     title = ""
-    if path.suffix.lower() == ".md":
-        heading = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
-        title = heading.group(1) if heading else ""
+    if path.suffix.lower() == ".md":  # front-matter title, else the first "# " heading
+        front = re.match(r"---\n(?:.*\n)*?title:\s*(.+?)\s*\n(?:.*\n)*?---\n", text)
+        heading = front or re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
+        title = heading.group(1).strip("\"'") if heading else ""
     return title, text, {}
 
 
@@ -77,10 +82,8 @@ def _pdf(path: Path) -> tuple[str, str, dict[str, Any]]:
     reader = PdfReader(str(path))
     if reader.is_encrypted and not reader.decrypt(""):
         raise _Unusable("encrypted PDF (password required)")
-    pages = []
-    for page in reader.pages:
-        lines = [ln.strip() for ln in (page.extract_text() or "").splitlines()]
-        pages.append("\n".join(_drop_gutter([ln for ln in lines if ln])))
+    pages = clean_pages([page.extract_text(extraction_mode="layout") or ""
+                         for page in reader.pages])
     meta = reader.metadata or {}
     title = str(meta.get("/Title") or "").strip()
     if _FILENAME_TITLE.match(title):
@@ -96,34 +99,16 @@ def _pdf(path: Path) -> tuple[str, str, dict[str, Any]]:
     return title, "\n\n".join(p for p in pages if p.strip()), info
 
 
-def _drop_gutter(lines: list[str]) -> list[str]:
-    """Remove line-number gutters (runs of 5+ lines "1", "2", "3"...) of legal/ISO PDFs."""
-    out: list[str] = []
-    i = 0
-    while i < len(lines):
-        j = i
-        while j < len(lines) and lines[j].isdigit() and int(lines[j]) == int(lines[i]) + j - i:
-            j += 1
-        if j - i >= 5:
-            i = j
-        else:
-            out.append(lines[i])
-            i += 1
-    return out
-
-
 def _docx(path: Path) -> tuple[str, str, dict[str, Any]]:
     import docx
     from docx.table import Table
 
     doc = docx.Document(str(path))
-    blocks: list[str] = []
+    blocks: list[tuple[str, str]] = []  # (kind, text); runs of list items / code lines merge
     first_heading = ""
-    in_list = False
     for item in doc.iter_inner_content():
         if isinstance(item, Table):
-            blocks.append(md_table(_rows(item)))
-            in_list = False
+            blocks.append(("table", md_table(_rows(item))))
             continue
         text = item.text.strip()
         if not text:
@@ -132,20 +117,33 @@ def _docx(path: Path) -> tuple[str, str, dict[str, Any]]:
         level, depth = _heading_level(style), _list_depth(item, style)
         if level:
             first_heading = first_heading or text
-            blocks.append("#" * level + " " + text)
+            blocks.append(("heading", "#" * level + " " + text))
+        elif _is_code(item, style):
+            blocks.append(("code", item.text.rstrip()))
         elif depth is not None:
-            line = "  " * depth + "- " + text
-            if in_list:
-                blocks[-1] += "\n" + line  # keep a list tight
-            else:
-                blocks.append(line)
+            blocks.append(("list", "  " * depth + "- " + text))
         else:
-            blocks.append(text)
-        in_list = depth is not None and not level
+            blocks.append(("text", text))
+    parts: list[str] = []
+    for kind, group in groupby(blocks, key=lambda b: b[0]):
+        lines = [text for _, text in group]
+        if kind == "code":
+            parts.append(fence("\n".join(lines)))
+        else:
+            parts += ["\n".join(lines)] if kind == "list" else lines
     props = doc.core_properties
     created = props.created.isoformat() if props.created else ""
-    return (props.title or first_heading, "\n\n".join(blocks),
+    return (props.title or first_heading, "\n\n".join(parts),
             {"people": [props.author or "", props.last_modified_by or ""], "created_at": created})
+
+
+def _is_code(paragraph: Any, style: str) -> bool:
+    """A code paragraph: a code-like style, or every run in a monospace font."""
+    if re.search(r"code|source|preformatted|plain text|macro", style, re.I):
+        return True
+    default = (paragraph.style.font.name if paragraph.style is not None else None) or ""
+    fonts = {(r.font.name or default).lower() for r in paragraph.runs if r.text.strip()}
+    return bool(fonts) and fonts <= _MONOSPACE
 
 
 def _list_depth(paragraph: Any, style: str) -> int | None:

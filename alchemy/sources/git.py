@@ -138,7 +138,7 @@ def _finish(cur: dict[str, Any], limit: int) -> dict[str, Any]:
         for f, status in zip(files, cur["status"], strict=True):
             f["status"] = status
     diff = b"".join(cur["diff"]).decode("utf-8", "replace")
-    if cur["total"] > cur["size"]:
+    if cur["total"] > cur["size"] and limit > 0:  # limit 0: diffs not wanted, no marker
         diff += f"\n[... diff truncated: {cur['total'] - cur['size']} of {cur['total']} bytes]\n"
     parents = cur["parents"].split()
     return {"sha": cur["sha"].strip(), "parents": parents, "author_name": cur["author_name"],
@@ -165,9 +165,34 @@ def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaranti
                          f"unparseable file: {type(exc).__name__}: {exc}")
 
 
-def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
+def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
+    """Every dump in raw_dir, plus every ``*.bundle`` without a dump (dumped to a temp dir).
+
+    Lets a shipped bundle be used without a separate ingest step; records of a bundle carry
+    the bundle's path as meta.path.
+    """
+    raw_dir = Path(raw_dir)
+    cfg = {**cfg, "raw_dir": cfg.get("raw_dir") or str(raw_dir)}
+    dumps = sorted(p for pat in PATTERNS for p in raw_dir.glob(pat) if p.is_file())
+    for path in dumps:
+        yield from parse_file(path, cfg)
+    done = {p.name.removesuffix(".commits.jsonl") for p in dumps}
+    for bundle in sorted(raw_dir.glob("**/*.bundle")):
+        if bundle.stem in done:
+            continue
+        with tempfile.TemporaryDirectory(prefix="alchemy-dump-") as tmp:
+            out = Path(tmp) / f"{bundle.stem}.commits.jsonl"
+            try:
+                dump_repo(bundle, out, int(cfg.get("max_diff_bytes", 20000)))
+            except (RuntimeError, OSError) as exc:
+                yield Quarantine(SOURCE, rel_path(bundle, cfg), f"unreadable bundle: {exc}")
+                continue
+            yield from _parse(out, cfg, rel=rel_path(bundle, cfg))
+
+
+def _parse(path: Path, cfg: Mapping[str, Any], rel: str = "") -> Iterator[Record | Quarantine]:
     path = Path(path)
-    rel = rel_path(path, cfg)
+    rel = rel or rel_path(path, cfg)
     default_repo = path.name.removesuffix(".commits.jsonl")
     try:
         fh = open(path, encoding="utf-8", errors="replace")

@@ -1,9 +1,8 @@
 """GitHub pull-request exports to Records: one Record per PR with its whole conversation.
 
-The REST API returns PRs, reviews, review comments and issue comments from separate endpoints,
-so exports keep them in separate files. ``parse_dir`` joins them by PR number (from
-pull_request_url / issue_url); ``parse_file`` handles one file alone and can only use the
-comments embedded in a PR object.
+The REST API serves PRs, reviews, review comments and issue comments from separate endpoints,
+so exports keep them in separate files: ``parse_dir`` joins them by PR number; ``parse_file``
+sees one file and can only use comments embedded in a PR object.
 """
 
 from __future__ import annotations
@@ -69,9 +68,8 @@ def _load(path: Path, rel: str) -> tuple[list[dict[str, Any]], list[tuple[str, A
         elif kind:
             comments.append((kind, item))
         else:
-            where = f"item {i}: " if isinstance(data, list) else ""
-            bad.append(Quarantine(SOURCE, rel, f"{where}not a pull request, review, review "
-                                  "comment or issue comment"))
+            bad.append(Quarantine(SOURCE, rel, f"item {i}: not a pull request, review, "
+                                  "review comment or issue comment"))
     return prs, comments, bad
 
 
@@ -94,8 +92,8 @@ def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaranti
 
 
 def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
-    rel = rel_path(Path(path), cfg)
-    prs, comments, bad = _load(Path(path), rel)
+    rel = rel_path(path, cfg)
+    prs, comments, bad = _load(path, rel)
     yield from bad
     for pr in prs:
         yield _safe_record(pr, rel, _embedded(pr), cfg)
@@ -158,8 +156,7 @@ def _login(obj: Any) -> str:
     return str(((obj or {}).get("user") or {}).get("login") or "ghost")
 
 
-def _is_bot(user: Any) -> bool:
-    user = user or {}
+def _is_bot(user: Mapping[str, Any]) -> bool:
     return user.get("type") == "Bot" or str(user.get("login") or "").endswith("[bot]")
 
 
@@ -170,9 +167,7 @@ def _body(text: Any) -> str:
 def _hunk(hunk: str, keep: int) -> str:
     """The @@ header and the last ``keep`` lines: the comment is about the hunk's end."""
     lines = hunk.rstrip("\n").split("\n")
-    if len(lines) <= keep + 1:
-        return "\n".join(lines)
-    return "\n".join([lines[0], "..."] + lines[-keep:])
+    return "\n".join(lines if len(lines) <= keep + 1 else [lines[0], "..."] + lines[-keep:])
 
 
 def _order(c: Mapping[str, Any]) -> tuple[str, int]:
