@@ -29,15 +29,30 @@ class JiraSource:
     email_env: str = "JIRA_EMAIL"  # Cloud: e-mail + API token; Server/DC: token only (PAT)
     token_env: str = "JIRA_API_TOKEN"
     include_comments: bool = True
+    deployment: str = "auto"  # auto | cloud | server (auto: cloud when the e-mail is set)
+    api_version: int | None = None  # null: 3 (ADF) on Cloud, 2 (wiki markup) on Server/DC
+    page_size: int = 50
+    sync: str = "incremental"  # incremental | full | offline (live pulls)
+    timeout_s: float = 30.0
+    retries: int = 5
+    base_url: str | None = None  # for issue links when exports lack "self"
 
 
 @dataclass
 class ConfluenceSource:
     raw_dir: str = "???"
-    url: str | None = None
+    url: str | None = None  # live pull: https://company.atlassian.net/wiki
     spaces: list[str] = field(default_factory=list)
+    cql: str | None = None  # pages matching a CQL query
+    pages: list[str] = field(default_factory=list)  # page ids: each with all its child pages
     email_env: str = "CONFLUENCE_EMAIL"
     token_env: str = "CONFLUENCE_API_TOKEN"
+    deployment: str = "auto"
+    page_size: int = 50
+    sync: str = "incremental"
+    timeout_s: float = 30.0
+    retries: int = 5
+    base_url: str | None = None
 
 
 @dataclass
@@ -46,14 +61,22 @@ class GithubSource:
     api_url: str = "https://api.github.com"
     repos: list[str] = field(default_factory=list)  # owner/name, for live pulls
     token_env: str = "GITHUB_TOKEN"
+    since: str | None = None  # ISO date: the first pull starts at PRs updated since then
+    per_page: int = 100
+    sync: str = "incremental"
+    timeout_s: float = 30.0
+    retries: int = 5
+    max_wait_s: float = 900.0  # longest wait for a rate-limit reset before giving up
 
 
 @dataclass
 class GitSource:
     raw_dir: str = "???"  # folder of repositories or *.bundle files
-    repos: list[str] = field(default_factory=lambda: ["*"])  # names/globs under raw_dir
+    repos: list[str] = field(default_factory=lambda: ["*"])  # paths/globs, relative to raw_dir
     include_diffs: bool = True
     max_diff_bytes: int = 20000
+    sync: str = "incremental"  # incremental | full
+    commit_url: str | None = None  # e.g. https://github.com/acme/{repo}/commit/{sha}
 
 
 @dataclass

@@ -267,7 +267,8 @@ def test_git_dump_and_parse(repo: Path, tmp_path: Path):
     out = tmp_path / "raw" / "repo.commits.jsonl"
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True)
     summary = git.dump_repo(repo, out, max_diff_bytes=200)
-    assert summary == {"repo": "repo", "commits": 3, "head": head.stdout.strip()}
+    assert summary == {"repo": "repo", "commits": 3, "head": head.stdout.strip(),
+                       "incremental": False}
     merge, feat, first = [json.loads(line) for line in out.read_text().splitlines()]
     assert merge["is_merge"] and merge["pr_number"] == 5 and len(merge["parents"]) == 2
     assert feat["pr_number"] == 5 and not feat["is_merge"]

@@ -11,6 +11,7 @@ Contract every source module follows (jira, confluence, github, git, documents):
 - optional ``parse_dir(raw_dir: Path, cfg: Mapping) -> Iterator[Record | Quarantine]`` for
   sources whose units span files (GitHub review comments live apart from their PRs); when a
   module has it, the engine calls it once instead of parse_file per file.
+- both are wrapped in ``bounded``: a record longer than MAX_RECORD_CHARS is quarantined.
 
 Records follow DESIGN.md: ``id`` is ``"<source>:<native id>"``, ``text`` is Markdown-like
 (``## Heading`` sections, ``- `` lists, fenced code), and every person name that structured
@@ -20,10 +21,34 @@ data gives (author, assignee, reporter, commenter, mention, document metadata) i
 
 from __future__ import annotations
 
+import functools
 import importlib
+from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import Any
+
+from alchemy.records import Quarantine, Record
 
 NAMES = ("jira", "confluence", "github", "git", "documents")
+MAX_RECORD_CHARS = 10_000_000  # one 50 MB "issue" is a pasted dump, not knowledge
+Items = Iterator[Record | Quarantine]
+
+
+def bounded(parse: Callable[..., Items]) -> Callable[..., Items]:
+    """Wrap parse_file/parse_dir: a record over the size limit becomes a Quarantine entry."""
+
+    @functools.wraps(parse)
+    def wrapper(path: Any, cfg: Any) -> Items:
+        limit = int(cfg.get("max_record_chars") or MAX_RECORD_CHARS)
+        for item in parse(path, cfg):
+            if isinstance(item, Record) and len(item.text) > limit:
+                yield Quarantine(item.source, str(item.meta.get("path") or ""),
+                                 f"record too large: {len(item.text):,} characters "
+                                 f"(limit {limit:,})", item.id)
+            else:
+                yield item
+
+    return wrapper
 
 
 def get(name: str) -> ModuleType:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Quarantine, Record
+from . import bounded
 from .markup.common import demote, drop_empty_sections, iso_date, load_json, rel_path, tidy, uniq
 
 PATTERNS = ("**/*.json", "**/*.html")
@@ -22,6 +23,7 @@ SOURCE = "confluence"
 USERS_FILE = "users.json"
 
 
+@bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Yield one Record per page in a REST JSON file or an HTML export page."""
     try:

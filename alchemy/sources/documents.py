@@ -1,7 +1,11 @@
-"""Manuals and notes on disk (PDF, DOCX, Markdown, text, HTML) to one Record per file.
+"""Manuals and notes on disk (PDF, DOCX, PPTX, Markdown, text, HTML, e-mail) to Records.
 
-Document metadata (PDF /Author, DOCX core properties) names people who may also appear in
-the text, so those names go to meta.people for the sanitizer.
+One Record per file, headings kept as Markdown ``#`` lines so chunking can follow structure.
+Document metadata (PDF /Author, DOCX/PPTX core properties, mail headers) names people who
+may also appear in the text, so those names go to meta.people for the sanitizer.
+These are light native parsers (pypdf, python-docx, python-pptx, the stdlib e-mail parser)
+rather than ``unstructured``, which adds ~460 MB (spaCy, numba), pulls a CUDA torch through
+its [pdf] extra, and fetches a spaCy model on first use, which fails offline.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Quarantine, Record
+from . import bounded
 from .markup.common import fence, md_table, rel_path, tidy, uniq
 from .markup.layout import clean_pages
 
-PATTERNS = ("**/*.pdf", "**/*.docx", "**/*.md", "**/*.txt", "**/*.html")
+PATTERNS = ("**/*.pdf", "**/*.docx", "**/*.pptx", "**/*.md", "**/*.markdown", "**/*.txt",
+            "**/*.html", "**/*.htm", "**/*.eml")
 SOURCE = "documents"
 _MONOSPACE = {"consolas", "courier new", "courier", "menlo", "monaco", "lucida console",
               "source code pro", "dejavu sans mono", "liberation mono", "cascadia code"}
@@ -27,12 +33,14 @@ class _Unusable(Exception):
     """A file that is readable but holds nothing we can use (reason in the message)."""
 
 
+@bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """One Record per document; unreadable, encrypted or empty files become Quarantine."""
     path = Path(path)
     rel = rel_path(path, cfg)
     suffix = path.suffix.lower()
-    reader = {".pdf": _pdf, ".docx": _docx, ".html": _html, ".htm": _html}.get(suffix, _plain)
+    reader = {".pdf": _pdf, ".docx": _docx, ".pptx": _pptx, ".eml": _eml, ".html": _html,
+              ".htm": _html}.get(suffix, _plain)
     try:
         title, text, info = reader(path)
     except _Unusable as exc:
@@ -61,12 +69,40 @@ def _plain(path: Path) -> tuple[str, str, dict[str, Any]]:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise _Unusable(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+    if _binary(text):
+        raise _Unusable("binary content, not text")
     title = ""
     if path.suffix.lower() == ".md":  # front-matter title, else the first "# " heading
         front = re.match(r"---\n(?:.*\n)*?title:\s*(.+?)\s*\n(?:.*\n)*?---\n", text)
         heading = front or re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
         title = heading.group(1).strip("\"'") if heading else ""
     return title, text, {}
+
+
+def _binary(text: str) -> bool:
+    """NUL bytes or many control characters: valid UTF-8, but not text."""
+    sample = text[:8192]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    return "\x00" in sample or controls > len(sample) * 0.05
+
+
+def _eml(path: Path) -> tuple[str, str, dict[str, Any]]:
+    from .mail import NotMail, read_eml
+
+    try:
+        return read_eml(path)
+    except NotMail as exc:
+        raise _Unusable(str(exc)) from None
+
+
+def _pptx(path: Path) -> tuple[str, str, dict[str, Any]]:
+    try:
+        import pptx  # noqa: F401 (an optional dependency: say so instead of failing oddly)
+    except ImportError:
+        raise _Unusable("cannot read .pptx: python-pptx is not installed") from None
+    from .slides import read_pptx
+
+    return read_pptx(path)
 
 
 def _html(path: Path) -> tuple[str, str, dict[str, Any]]:

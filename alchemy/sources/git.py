@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Quarantine, Record
+from . import bounded
 from .markup.common import fence, rel_path, tidy, uniq
 
 PATTERNS = ("**/*.commits.jsonl",)
@@ -44,7 +45,10 @@ def dump_repo(repo: str | Path, out_path: Path, max_diff_bytes: int = 20000,
               since_sha: str | None = None) -> dict[str, Any]:
     """Write one JSON line per commit of ``repo`` (folder or .bundle) to out_path.
 
-    Returns {"repo", "commits", "head"}; raises RuntimeError when git cannot read the repo.
+    With since_sha, only commits after it (``since..HEAD``); when since_sha is not an ancestor
+    of HEAD (history rewritten, or unknown) the whole history is dumped instead.
+    Returns {"repo", "commits", "head", "incremental"}; raises RuntimeError when git cannot
+    read the repo.
     """
     repo = Path(repo)
     name = repo.name.removesuffix(".bundle").removesuffix(".git") or "repo"
@@ -64,6 +68,8 @@ def _dump(repo: Path, name: str, out_path: Path, limit: int, since: str | None) 
     rev = "HEAD" if head.returncode == 0 else "--all"
     if rev == "--all" and not _git(repo, "rev-parse", "--all").stdout.strip():
         raise RuntimeError(f"{repo}: not a git repository or no commits")
+    if since and (rev != "HEAD" or _git(repo, "merge-base", "--is-ancestor", since, "HEAD").returncode):
+        since = None  # unknown or rewritten away (force-push): the whole history again
     cmd = ["git", "-C", str(repo), "-c", "core.quotePath=false", "log", "--date-order",
            "--no-color", "--no-ext-diff", "--no-textconv", "-M", "--numstat", "-p",
            f"--format={_FORMAT}",
@@ -84,7 +90,7 @@ def _dump(repo: Path, name: str, out_path: Path, limit: int, since: str | None) 
         raise RuntimeError(f"git log failed in {repo}: {err.strip()}")
     tmp.replace(out_path)
     sha = _git(repo, "rev-parse", "HEAD").stdout.decode().strip() if rev == "HEAD" else newest
-    return {"repo": name, "commits": count, "head": sha}
+    return {"repo": name, "commits": count, "head": sha, "incremental": bool(since)}
 
 
 def _commits(stream: Any, limit: int) -> Iterator[dict[str, Any]]:
@@ -156,6 +162,7 @@ def _new_path(path: str) -> str:
     return path.split(" => ", 1)[1]
 
 
+@bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """One Record per commit line of a ``<repo>.commits.jsonl`` dump; bad lines quarantined."""
     try:
@@ -165,6 +172,7 @@ def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaranti
                          f"unparseable file: {type(exc).__name__}: {exc}")
 
 
+@bounded
 def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Every dump in raw_dir, plus every ``*.bundle`` without a dump (dumped to a temp dir).
 
@@ -205,6 +213,9 @@ def _parse(path: Path, cfg: Mapping[str, Any], rel: str = "") -> Iterator[Record
                 continue
             try:
                 commit = json.loads(line)
+                if isinstance(commit, dict) and commit.get("error") and not commit.get("sha"):
+                    yield Quarantine(SOURCE, rel, str(commit["error"]))  # ingest could not dump
+                    continue
                 if not isinstance(commit, dict) or not commit.get("sha"):
                     raise ValueError("no sha")
             except ValueError as exc:

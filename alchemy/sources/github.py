@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Quarantine, Record
+from . import bounded
 from .markup.common import demote, fence, iso_date, load_json, rel_path, tidy, uniq
 from .markup.gfm import markdown_html_to_text
 
@@ -82,6 +83,7 @@ def _embedded(pr: Mapping[str, Any]) -> list[tuple[str, Any]]:
     return out
 
 
+@bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """PR records of one file, with embedded comments; comment-only files need parse_dir."""
     try:
@@ -102,6 +104,7 @@ def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
                          "use github.parse_dir to join them with the PR files")
 
 
+@bounded
 def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Join every PR in raw_dir with its reviews and comments; one Record per PR."""
     raw_dir = Path(raw_dir)

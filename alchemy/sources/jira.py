@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Quarantine, Record
+from . import bounded
 from .markup.adf import adf_to_text
 from .markup.common import demote, iso_date, load_json, rel_path, uniq
 from .markup.wiki import wiki_to_text
@@ -22,6 +23,7 @@ SOURCE = "jira"
 Item = tuple[Any, list[Any], list[Any]]  # (issue, extra comments, extra user objects)
 
 
+@bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Yield one Record per issue in the file; bad files and issues become Quarantine."""
     try:

@@ -1,21 +1,32 @@
-"""ingest: take stock of each selected source's raw data (and dump git history to JSONL).
+"""ingest: take stock of each selected source's raw data, pulling live sources first.
 
 Exports already on disk are not copied: the stage records an inventory of the files, and its
 fingerprint covers their contents, so changed exports mean a new clean/synth downstream.
+
+Live sources (a Jira/Confluence ``url``, GitHub ``repos``) and git repositories go through a
+mirror under ``<cache_dir>/ingest_state/<source>/`` (see alchemy/sources/live/). Computing
+the fingerprint syncs the mirror (incrementally: only what changed upstream is fetched), and
+the fingerprint covers the mirror's contents. So every run asks the server what changed, and
+the stage and everything downstream are cache hits exactly when nothing did. The artifact
+gets the mirror's files (hard links), marked ``"in_artifact": true`` in inventory.json.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import logging
 from pathlib import Path
 from typing import Any
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from alchemy import sources
-from alchemy.cache import hash_tree
+from alchemy.cache import fingerprint, hash_tree
+from alchemy.sources import live
 from alchemy.stages import ConfigError, StageContext
+
+log = logging.getLogger("alchemy")
+_PULLED: dict[str, live.Pulled] = {}  # this process's latest sync, by (state root, source, cfg)
 
 
 def enabled_sources(cfg: DictConfig) -> dict[str, DictConfig]:
@@ -26,9 +37,6 @@ def enabled_sources(cfg: DictConfig) -> dict[str, DictConfig]:
 
 
 def _raw_dir(name: str, scfg: DictConfig) -> Path:
-    if scfg.get("url") or (name == "github" and scfg.get("repos")):
-        raise ConfigError(f"source.{name}: live pulls are not available in this version; export "
-                          f"the data and set source.{name}.raw_dir=PATH (and unset the URL/repos)")
     raw = Path(scfg.raw_dir).expanduser()
     if not raw.is_dir():
         raise ConfigError(f"source.{name}.raw_dir: folder '{raw}' does not exist; set "
@@ -36,70 +44,74 @@ def _raw_dir(name: str, scfg: DictConfig) -> Path:
     return raw.resolve()
 
 
-def git_repos(raw: Path, scfg: DictConfig) -> list[Path]:
-    """Repositories under raw_dir: folders with a .git, bare repos, or *.bundle files."""
-    found: set[Path] = set()
-    for pattern in scfg.repos:
-        for p in raw.glob(pattern):
-            if p.suffix == ".bundle" or (p / ".git").exists() or (p / "HEAD").is_file():
-                found.add(p)
-    return sorted(found)
-
-
-def source_files(name: str, raw: Path, scfg: DictConfig) -> list[Path]:
-    if name == "git":
-        return git_repos(raw, scfg)
+def source_files(name: str, raw: Path) -> list[Path]:
     module = sources.get(name)
     return sorted({p for pat in module.PATTERNS for p in raw.glob(pat) if p.is_file()})
 
 
-def _git_state(repo: Path) -> str:
-    if repo.suffix == ".bundle":
-        return hash_tree([repo])
-    refs = subprocess.run(["git", "-C", str(repo), "show-ref", "--head"], capture_output=True,
-                          text=True, check=False).stdout
-    return refs
+def state_root(cfg: DictConfig) -> Path:
+    """Where mirrors and cursors live: beside the artifacts, kept across runs."""
+    return Path(cfg.paths.cache_dir).expanduser().resolve() / "ingest_state"
+
+
+def sync(cfg: DictConfig, name: str, scfg: DictConfig) -> live.Pulled:
+    """Pull (or dump) what changed into the source's mirror; errors say what to fix."""
+    plain = OmegaConf.to_container(scfg, resolve=True)
+    try:
+        pulled = live.sync(name, plain, state_root(cfg))  # type: ignore[arg-type]
+    except live.AccessError as exc:  # bad token, URL, repo name: the user's to fix (exit 2)
+        raise ConfigError(str(exc)) from None
+    except live.PullError as exc:  # the server stayed down through the retries (exit 1)
+        from alchemy.runner import StageFailed
+
+        raise StageFailed(f"stage 'ingest' failed: {exc}") from None
+    _PULLED[_memo_key(cfg, name, plain)] = pulled
+    figures = ", ".join(f"{k} {v}" for k, v in pulled.figures.items())
+    log.info("ingest: %s synced (%s)", name, figures)
+    return pulled
+
+
+def _memo_key(cfg: DictConfig, name: str, plain: Any) -> str:
+    return fingerprint([str(state_root(cfg)), name, plain])
 
 
 def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
-    """Where each source's data is and a hash of its contents (a change means a miss)."""
-    extra = {}
+    """Per source: the mirror's digest after a sync, or where exports are and their hash."""
+    extra: dict[str, Any] = {}
     for name, scfg in enabled_sources(cfg).items():
-        raw = _raw_dir(name, scfg)
-        files = source_files(name, raw, scfg)
-        state = [_git_state(r) for r in files] if name == "git" else hash_tree(files, raw)
-        extra[name] = {"raw_dir": str(raw), "state": state}
+        if live.mirrored(name, scfg):
+            extra[name] = {"mirror": sync(cfg, name, scfg).digest()}
+        else:
+            raw = _raw_dir(name, scfg)
+            extra[name] = {"raw_dir": str(raw), "state": hash_tree(source_files(name, raw), raw)}
     return extra
 
 
 def run(ctx: StageContext) -> None:
     inventory: dict[str, Any] = {}
     by_source: dict[str, int] = {}
+    pulls: dict[str, Any] = {}
     total_bytes = 0
     for name, scfg in enabled_sources(ctx.cfg).items():
-        raw = _raw_dir(name, scfg)
-        files = source_files(name, raw, scfg)
-        if name == "git":
-            from alchemy.sources.git import dump_repo
-
-            dump_dir = ctx.out / "raw" / "git"
-            dump_dir.mkdir(parents=True, exist_ok=True)
-            dumps = []
-            for repo in files:
-                target = dump_dir / f"{repo.stem}.commits.jsonl"
-                dump_repo(repo, target, max_diff_bytes=scfg.max_diff_bytes if scfg.include_diffs
-                          else 0)
-                dumps.append(target)
-            total_bytes += sum(f.stat().st_size for f in dumps)
+        if live.mirrored(name, scfg):
+            key = _memo_key(ctx.cfg, name, OmegaConf.to_container(scfg, resolve=True))
+            pulled = _PULLED.get(key) or sync(ctx.cfg, name, scfg)
+            dest = ctx.out / "raw" / name
+            files = sorted(f for prefix, mirror in pulled.mirrors
+                           for f in mirror.export_to(dest / prefix if prefix else dest))
             # inside the artifact: stored relative to it, resolved by clean
-            inventory[name] = {"raw_dir": "raw/git", "in_artifact": True,
-                               "files": [str(f.relative_to(ctx.out)) for f in dumps]}
-            by_source[name] = len(dumps)
-            continue
+            inventory[name] = {"raw_dir": f"raw/{name}", "in_artifact": True,
+                               "files": [str(f.relative_to(ctx.out)) for f in files]}
+            pulls[name] = pulled.figures
+        else:
+            raw = _raw_dir(name, scfg)
+            files = source_files(name, raw)
+            inventory[name] = {"raw_dir": str(raw), "files": [str(f) for f in files]}
         if not files:
-            ctx.log.warning("source %s: no files found under %s", name, raw)
-        inventory[name] = {"raw_dir": str(raw), "files": [str(f) for f in files]}
+            ctx.log.warning("source %s: no files found", name)
         by_source[name] = len(files)
         total_bytes += sum(f.stat().st_size for f in files)
     (ctx.out / "inventory.json").write_text(json.dumps(inventory, indent=2), encoding="utf-8")
     ctx.metrics.update(files=sum(by_source.values()), by_source=by_source, bytes=total_bytes)
+    if pulls:
+        ctx.metrics["pulled"] = pulls
