@@ -30,12 +30,27 @@ class StageFailed(RuntimeError):
 
 
 def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
+    """A config subtree as plain data, minus keys that never change a stage's output.
+
+    Ignore patterns are dotted paths under ``key``; ``*`` matches any one level
+    (``source.*.sync``).
+    """
     node = OmegaConf.select(cfg, key)
     value = OmegaConf.to_container(node, resolve=True) if isinstance(node, DictConfig) else node
+
+    def drop(tree: Any, parts: list[str]) -> None:
+        if not isinstance(tree, dict):
+            return
+        head, rest = parts[0], parts[1:]
+        for k in list(tree) if head == "*" else [head]:
+            if not rest:
+                tree.pop(k, None)
+            else:
+                drop(tree.get(k), rest)
+
     for dotted in ignore:
-        head, _, leaf = dotted.rpartition(".")
-        if head == key and isinstance(value, dict):
-            value.pop(leaf, None)
+        if dotted.startswith(key + "."):
+            drop(value, dotted[len(key) + 1:].split("."))
     return value
 
 

@@ -88,3 +88,18 @@ def test_crash_mid_stage_leaves_no_complete_marker(cfg_for, tmp_path, monkeypatc
     monkeypatch.undo()
     after = run(cfg_for(), tmp_path / "r2")
     assert status(after) == {"ingest": "cached", "clean": "cached", "synth": "ran"}
+
+
+def test_ignored_keys_nested_under_wildcards(make_cfg) -> None:
+    from omegaconf import open_dict
+
+    from alchemy.runner import _subtree
+
+    cfg = make_cfg("source=[jira,github]")
+    tree = _subtree(cfg, "source", ("source.*.sync", "source.github.per_page"))
+    assert "sync" not in tree["jira"] and "sync" not in tree["github"]
+    assert "per_page" not in tree["github"] and "raw_dir" in tree["jira"]
+    base = Runner(cfg, cfg.paths.cache_dir).fp("ingest")
+    with open_dict(cfg):
+        cfg.source.jira.timeout_s = 99.0
+    assert Runner(cfg, cfg.paths.cache_dir).fp("ingest") == base

@@ -49,7 +49,11 @@ class Stage:
 STAGES: dict[str, Stage] = {
     s.name: s
     for s in [
-        Stage("ingest", (), ("source",), (), "ingest"),
+        # How a live pull talks to its server never changes what it pulled.
+        Stage("ingest", (), ("source",), (), "ingest",
+              ignore_keys=tuple(f"source.*.{k}" for k in ("sync", "timeout_s", "retries",
+                                                          "page_size", "per_page", "max_wait_s",
+                                                          "token_env", "email_env"))),
         # The engine is not part of the clean fingerprint: both engines write the same output.
         Stage("clean", ("ingest",), ("clean", "sanitizer"), ("train.jsonl", "quarantine.jsonl"),
               "clean", ignore_keys=("sanitizer.key_env",)),

@@ -19,8 +19,9 @@ def run(ctx: StageContext) -> None:
     cfg = ctx.cfg
     adapter = ctx.out / "adapter"
     sft = ctx.inputs["synth"]
+    # No eval inside training: the eval stage scores base and adapter on the same pairs.
     metrics = train_adapter(cfg.model, cfg.lora, cfg.train, sft / "sft_train.jsonl", adapter,
-                            ctx.cache_dir, eval_path=sft / "sft_eval.jsonl")
+                            ctx.cache_dir, eval_path=None)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     (adapter / "alchemy_model.json").write_text(json.dumps(model_cfg, indent=2), encoding="utf-8")
     card = [
