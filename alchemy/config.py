@@ -109,8 +109,16 @@ class SanitizerConfig:
     secrets: bool = True
     pii: bool = True
     names: bool = True  # person names that structured data gives (authors, mentions, ...)
+    strict: bool = False  # looser value checks (plain-word passwords), wider key context
+    entropy: float = 3.5  # bits/char a string after a key-like word needs to count as a key
+    ner: bool = False  # also PERSON entities from an offline spaCy pipeline (if installed)
+    ner_model: str = "en_core_web_sm"  # a spaCy pipeline package, loaded without download
     key_env: str = "ALCHEMY_SANITIZER_KEY"  # HMAC key for pseudonyms; random per run if unset
     allowlist: list[str] = field(default_factory=list)  # regexes whose matches are never masked
+    allow_values: list[str] = field(default_factory=list)  # exact values never masked
+    rules: list[dict[str, Any]] = field(default_factory=list)  # extra {type, pattern, family, group}
+    skip_types: list[str] = field(default_factory=list)  # detector types to switch off, e.g. [IP]
+    leak_gate: str = "auto"  # auto | kingfisher | detect-secrets | self | none
     fail_on_leak: bool = True
 
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 from alchemy import sources
 from alchemy.cleaning.text import dedup_key, normalise, truncate
 from alchemy.records import Quarantine, Record, write_jsonl
-from alchemy.sanitize import Sanitizer
+from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats, collect_people
 
 log = logging.getLogger("alchemy")
 
@@ -35,12 +35,6 @@ def parse_source(name: str, scfg: dict[str, Any], files: list[Path]) -> Iterator
             yield from fn(path, scfg)
         except Exception as exc:  # the contract says parsers don't raise; never lose a run to one
             yield Quarantine(name, str(path), f"parser error: {type(exc).__name__}: {exc}")
-
-
-def _people(rec: Record) -> list[str]:
-    names = list(rec.meta.get("people", []) or [])
-    return names + [rec.meta[k] for k in ("author", "assignee", "reporter")
-                    if isinstance(rec.meta.get(k), str)]
 
 
 def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str, Any]) -> None:
@@ -77,38 +71,32 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             else:
                 records[item.id] = item
 
-    sanitizer = Sanitizer(cfg.sanitizer)
-    for rec in records.values():
-        sanitizer.learn_people(_people(rec))
+    # sanitize in two phases (see alchemy/sanitize): names run-wide, phase 1 per record (pure,
+    # parallelisable), phase 2 numbers placeholders in id order
+    ctx = SanitizeContext(cfg.sanitizer, collect_people(rec.meta for rec in records.values()))
+    numberer = Numberer(ctx.mode)
+    stats = SanitizeStats()
     seen: set[str] = set()
-    leaks: Counter[str] = Counter()
-    leak_ids: list[str] = []
     kept = 0
     with open(out / "train.jsonl", "w", encoding="utf-8") as fh:
         for rid in tqdm(sorted(records), desc="sanitize", unit="rec", leave=False, disable=None):
-            rec, _ = sanitizer.mask_record(records[rid])
-            if rec is None:
+            result = ctx.sanitize_record(records[rid])
+            stats.add(records[rid].source, rid, result)
+            if result.record is None:
                 reasons["has_sensitive_data"] += 1
                 dropped.append({"id": rid, "reason": "has_sensitive_data"})
                 continue
-            key = dedup_key(rec.text)
+            key = dedup_key(result.record.text)
             if clean.dedup and key in seen:
                 reasons["exact_duplicate"] += 1
                 dropped.append({"id": rid, "reason": "exact_duplicate"})
                 continue
             seen.add(key)
-            found = sanitizer.leaks(rec.title + "\n" + rec.text) if sanitizer.enabled else []
-            if found:
-                leaks.update(found)
-                leak_ids.append(rid)
+            rec = numberer.record(result.record)
             fh.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
             kept += 1
     write_jsonl(out / "quarantine.jsonl", quarantine)
     write_jsonl(out / "dropped.jsonl", dropped)
     metrics.update(records_in=n_in, records_out=kept, quarantined=len(quarantine),
-                   dropped=dict(reasons), by_source=dict(per_source),
-                   masks=dict(sorted(sanitizer.counts.items())),
-                   masks_total=sum(sanitizer.counts.values()), leaks=dict(leaks))
-    if leaks and cfg.sanitizer.fail_on_leak:
-        raise RuntimeError(f"leak gate: detectors still find {dict(leaks)} after masking in "
-                           f"records {leak_ids[:10]} (values withheld)")
+                   dropped=dict(reasons), by_source=dict(per_source), **stats.metrics(ctx))
+    stats.check(bool(cfg.sanitizer.fail_on_leak))

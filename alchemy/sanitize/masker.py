@@ -1,129 +1,109 @@
-"""Masking with run-wide consistent, typed pseudonyms.
+"""The one-process path over the two-phase API, and the run's statistics for report.json.
 
-The same value gets the same placeholder (``<EMAIL_3>``) in every record of a run, so
-relations survive masking. Values are identified by a keyed HMAC (per-run key, or the key in
-``sanitizer.key_env``), never stored: a plain hash of a phone number could be brute-forced.
+``Sanitizer`` is phase 1 and phase 2 in one object, for tests, notebooks and the sequential
+engine: ``mask_text``/``mask_record`` number placeholders in call order. A parallel engine uses
+``SanitizeContext`` and ``Numberer`` directly (see the package docstring).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import os
-import re
-import secrets
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from alchemy.records import Record
-from alchemy.sanitize.detectors import find_spans
+from alchemy.sanitize.context import Phase1, SanitizeContext
+from alchemy.sanitize.gate import describe
+from alchemy.sanitize.names import people_of
+from alchemy.sanitize.tokens import Numberer, render
 
-_NAME_STOP = {"The", "And", "For", "Will", "May", "June", "April", "Bot", "Team", "Admin", "User"}
+
+class SanitizeStats:
+    """Masks by type and by source, leak-gate findings by type with record ids; mergeable."""
+
+    def __init__(self) -> None:
+        self.masks: Counter[str] = Counter()
+        self.by_source: dict[str, Counter[str]] = {}
+        self.leaks: Counter[str] = Counter()
+        self.leak_ids: list[str] = []
+        self.dropped = 0
+
+    def add(self, source: str, rid: str, result: Phase1) -> None:
+        self.masks.update(result.counts)
+        self.by_source.setdefault(source, Counter()).update(result.counts)
+        if result.record is None:
+            self.dropped += 1
+        if result.leaks:
+            self.leaks.update(result.leaks)
+            self.leak_ids.append(rid)
+
+    def merge(self, other: SanitizeStats) -> SanitizeStats:
+        self.masks.update(other.masks)
+        for src, c in other.by_source.items():
+            self.by_source.setdefault(src, Counter()).update(c)
+        self.leaks.update(other.leaks)
+        self.leak_ids += other.leak_ids
+        self.dropped += other.dropped
+        return self
+
+    def metrics(self, ctx: SanitizeContext) -> dict[str, Any]:
+        """The clean stage's sanitizer figures (types and counts only, never a value)."""
+        return {
+            "masks": dict(sorted(self.masks.items())),
+            "masks_total": sum(self.masks.values()),
+            "masks_by_source": {s: dict(sorted(c.items())) for s, c in sorted(self.by_source.items())},
+            "leaks": dict(sorted(self.leaks.items())),
+            "leak_records": sorted(self.leak_ids)[:50],
+            "leak_gate": describe(ctx.gate),
+            "sanitizer_mode": ctx.mode if ctx.enabled else "off",
+        }
+
+    def check(self, fail: bool) -> None:
+        """Fail the run on any leak-gate finding when configured to (values withheld)."""
+        if self.leaks and fail:
+            raise RuntimeError(
+                f"leak gate: {dict(self.leaks)} found after masking in records "
+                f"{sorted(self.leak_ids)[:10]} (values withheld)"
+            )
 
 
 class Sanitizer:
-    """Masks secrets, PII and known person names; counts what it did by type."""
+    """Phase 1 + phase 2 in one process; numbering follows call order."""
 
-    def __init__(self, cfg: Any) -> None:
-        self.enabled = bool(cfg.get("enabled", True))
-        self.mode = cfg.get("mode", "mask")
-        if self.mode not in ("mask", "redact", "drop_record"):
-            raise ValueError(f"sanitizer.mode must be mask, redact or drop_record, not {self.mode!r}")
-        self.families = {f for f in ("secret", "pii") if cfg.get(f + "s" if f == "secret" else f)}
-        self.names = bool(cfg.get("names", True))
-        self.allow = [re.compile(p) for p in cfg.get("allowlist", []) or []]
-        key = os.environ.get(cfg.get("key_env") or "", "")
-        self._key = key.encode() if key else secrets.token_bytes(32)
-        self._ids: dict[str, dict[bytes, int]] = {}
+    def __init__(self, cfg: Any, people: Iterable[str] = ()) -> None:
+        self.ctx = SanitizeContext(cfg, people)
+        self.numberer = Numberer(self.ctx.mode)
         self.counts: Counter[str] = Counter()
-        self._known: set[str] = set()
-        self._names_re: tuple[re.Pattern[str] | None, dict[str, str]] | None = None
 
-    def placeholder(self, kind: str, value: str) -> str:
-        if self.mode == "redact":
-            return f"<{kind}>"
-        digest = hmac.new(self._key, f"{kind}\0{value}".encode(), hashlib.sha256).digest()
-        table = self._ids.setdefault(kind, {})
-        n = table.setdefault(digest, len(table) + 1)
-        return f"<{kind}_{n}>"
-
-    def mask_text(self, text: str, people: Iterable[str] = ()) -> tuple[str, int]:
-        """Mask one text; return it and the number of masks applied."""
-        if not self.enabled or not text:
-            return text, 0
-        spans = find_spans(text, self.families, self.allow)
-        out, pos, n = [], 0, 0
-        for start, end, kind in spans:
-            out.append(text[pos:start])
-            out.append(self.placeholder(kind, text[start:end]))
-            self.counts[kind] += 1
-            pos, n = end, n + 1
-        out.append(text[pos:])
-        masked = "".join(out)
-        if self.names:
-            masked, k = self._mask_names(masked, people)
-            n += k
-        return masked, n
+    @property
+    def enabled(self) -> bool:
+        return self.ctx.enabled
 
     def learn_people(self, people: Iterable[str]) -> None:
         """Names known run-wide: a person named by one record is masked in every record."""
-        self._known.update(p.strip() for p in people if p and len(p.strip()) >= 3)
-        self._names_re = None
+        self.ctx = self.ctx.with_people(people)
 
-    def _name_pattern(self, extra: frozenset[str]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-        """One alternation over full names and their parts, longest first."""
-        names = self._known | extra
-        owner: dict[str, str] = {}
-        for full in sorted(names):
-            owner.setdefault(full, full)
-            if " " in full:
-                for part in re.split(r"[\s._-]+", full):
-                    if len(part) >= 3 and part[0].isupper() and part not in _NAME_STOP:
-                        owner.setdefault(part, full)
-        if not owner:
-            return None, owner
-        alt = "|".join(re.escape(k) for k in sorted(owner, key=len, reverse=True))
-        return re.compile(rf"(?<![\w<-])(?:{alt})(?![\w>-])"), owner
-
-    def _mask_names(self, text: str, people: Iterable[str]) -> tuple[str, int]:
-        extra = frozenset(p.strip() for p in people if p and len(p.strip()) >= 3) - self._known
-        if extra:
-            pattern, owner = self._name_pattern(extra)
-        else:
-            if self._names_re is None:
-                self._names_re = self._name_pattern(frozenset())
-            pattern, owner = self._names_re
-        if pattern is None:
-            return text, 0
-        masked, n = pattern.subn(lambda m: self.placeholder("PERSON", owner[m.group(0)]), text)
-        self.counts["PERSON"] += n
-        return masked, n
+    def mask_text(self, text: str, people: Iterable[str] = ()) -> tuple[str, int]:
+        """Mask one text; return it and the number of masks applied."""
+        counts: Counter[str] = Counter()
+        known = self.ctx.people
+        extra = tuple(sorted(set(known) | {p.strip() for p in people})) if people else known
+        out = self.numberer.text(self.ctx.mask_text(text, counts, extra))
+        self.counts.update(counts)
+        return out, sum(counts.values())
 
     def mask_record(self, rec: Record) -> tuple[Record | None, int]:
-        """Mask a record's text, title and person-bearing meta; None when mode drops it."""
-        if not self.enabled:
-            return rec, 0
-        people = list(rec.meta.get("people", []) or [])
-        for key in ("author", "assignee", "reporter"):
-            if isinstance(rec.meta.get(key), str):
-                people.append(rec.meta[key])
-        text, n = self.mask_text(rec.text, people)
-        title, k = self.mask_text(rec.title, people)
-        n += k
-        if n and self.mode == "drop_record":
-            return None, n
-        meta = dict(rec.meta)
-        for key in ("author", "assignee", "reporter"):
-            if isinstance(meta.get(key), str) and meta[key]:
-                meta[key] = self.placeholder("PERSON", meta[key].strip())
-        if "people" in meta:
-            meta["people"] = sorted({self.placeholder("PERSON", p.strip()) for p in people if p})
-        meta.pop("emails", None)
-        url, k = self.mask_text(rec.url)
-        n += k
-        return Record(rec.id, rec.source, rec.kind, title, text, url, rec.created_at, meta), n
+        """Mask a record's text, title, url and meta; None when the mode drops it."""
+        result = self.ctx.sanitize_record(rec)
+        self.counts.update(result.counts)
+        n = sum(result.counts.values())
+        return (self.numberer.record(result.record) if result.record else None), n
 
     def leaks(self, text: str) -> list[str]:
-        """Types of anything a detector still finds in already-masked text (the leak gate)."""
-        return [kind for _, _, kind in find_spans(text, self.families, self.allow)]
+        """The leak gate on already-masked text: rule/type names of anything it still finds."""
+        from alchemy.sanitize.gate import scanner
+
+        return scanner(self.ctx.gate, self.ctx._self_scan, self.ctx._keep)(render(text))
+
+
+__all__ = ["Sanitizer", "SanitizeStats", "people_of"]

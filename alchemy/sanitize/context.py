@@ -1,0 +1,207 @@
+"""Phase 1: a picklable context whose ``sanitize_record`` runs anywhere, in any order.
+
+The context holds only plain data (options, the HMAC key, the run-wide people list); the
+compiled detectors and the leak-gate scanner are built lazily, once per process, so the
+context can be pickled to multiprocessing workers or broadcast to Spark executors.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets as _secrets
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from alchemy.records import Record
+from alchemy.sanitize import gate
+from alchemy.sanitize.checks import is_placeholder
+from alchemy.sanitize.detectors import find_spans, resolve
+from alchemy.sanitize.names import PERSON_KEYS, find_names, is_person, ner_available, ner_names, people_of
+from alchemy.sanitize.registry import compiled, detectors, normal
+from alchemy.sanitize.rules_tokens import pem_without_key
+from alchemy.sanitize.tokens import _strings, render, scrub, token
+
+MODES = ("mask", "redact", "drop_record")
+PERSON_FIELDS = frozenset(PERSON_KEYS + ("people",))
+_TYPE = re.compile(r"[A-Z][A-Z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Phase1:
+    """One record after phase 1: tokens in place of values (None when the mode dropped it)."""
+
+    record: Record | None
+    counts: dict[str, int] = field(default_factory=dict)  # masks by type
+    leaks: list[str] = field(default_factory=list)  # leak-gate findings by rule/type, never values
+
+
+class SanitizeContext:
+    """Config, key and run-wide names for phase 1; cheap to pickle, safe to share."""
+
+    def __init__(self, cfg: Any, people: Iterable[str] = (), key: bytes | None = None) -> None:
+        get = cfg.get
+        self.enabled = bool(get("enabled", True))
+        self.mode = get("mode", "mask")
+        if self.mode not in MODES:
+            raise ValueError(f"sanitizer.mode must be mask, redact or drop_record, not {self.mode!r}")
+        self.families = tuple(f for f, k in (("secret", "secrets"), ("pii", "pii")) if get(k, True))
+        self.names = bool(get("names", True))
+        self.strict = bool(get("strict", False))
+        self.entropy = float(get("entropy", 3.5))
+        self.skip = tuple(sorted(get("skip_types", []) or []))
+        self.allow_patterns = tuple(str(p) for p in get("allowlist", []) or [])
+        self.allow_values = frozenset(str(v) for v in get("allow_values", []) or [])
+        self.rules = tuple(self._rule(r) for r in get("rules", []) or [])
+        for p in self.allow_patterns:
+            re.compile(p)  # a bad regex fails at start, not mid-run
+        self.ner_model = str(get("ner_model", "") or "")
+        self.ner = bool(get("ner", False)) and self.enabled and ner_available(self.ner_model)
+        self.gate = gate.resolve_backend(str(get("leak_gate", "auto"))) if self.enabled else "none"
+        env = os.environ.get(get("key_env") or "", "")
+        self.key = key or (env.encode() if env else _secrets.token_bytes(32))
+        self.people = tuple(sorted({p.strip() for p in people if is_person(p)}))
+
+    @staticmethod
+    def _rule(rule: Any) -> tuple[str, str, str, int]:
+        kind, pattern = str(rule["type"]), str(rule["pattern"])
+        if not _TYPE.fullmatch(kind):
+            raise ValueError(f"sanitizer.rules: type {kind!r} must be UPPER_CASE")
+        re.compile(pattern)
+        return kind, str(rule.get("family", "secret")), pattern, int(rule.get("group", 0))
+
+    def with_people(self, people: Iterable[str]) -> SanitizeContext:
+        """A copy that also knows these names (collected run-wide before phase 1)."""
+        new = object.__new__(SanitizeContext)
+        new.__dict__.update(self.__dict__)
+        new.people = tuple(sorted(set(self.people) | {p.strip() for p in people if is_person(p)}))
+        return new
+
+    def _allowed(self, value: str) -> bool:
+        return value in self.allow_values or any(compiled(p).fullmatch(value) for p in self.allow_patterns)
+
+    def spans(self, text: str, people: tuple[str, ...] = ()) -> list[tuple[int, int, str, str]]:
+        """(start, end, type, identity) of everything to mask; identity is what the HMAC keys on."""
+        found = [
+            (a, b, k, 5)
+            for a, b, k in find_spans(
+                text,
+                detectors(self.families, self.skip, self.rules),
+                entropy=self.entropy,
+                strict=self.strict,
+            )
+        ]
+        owners: dict[tuple[int, int], str] = {}
+        if self.names and "PERSON" not in self.skip:
+            for a, b, full in find_names(text, people or self.people):
+                found.append((a, b, "PERSON", 1))
+                owners[a, b] = full
+            if self.ner:
+                for a, b, name in ner_names(text, self.ner_model):
+                    found.append((a, b, "PERSON", 0))
+                    owners.setdefault((a, b), name)
+        out = []
+        for a, b, kind, _ in resolve(found):
+            value = text[a:b]
+            if not self._allowed(value):
+                out.append(
+                    (a, b, kind, owners.get((a, b), value) if kind == "PERSON" else normal(kind, value))
+                )
+        return out
+
+    def mask_text(self, text: str, counts: Counter[str], people: tuple[str, ...] = ()) -> str:
+        """Phase 1 for one string: each finding becomes an opaque (type, HMAC) token."""
+        return self.mask_many([text], counts, people)[0]
+
+    def mask_many(self, texts: list[str], counts: Counter[str], people: tuple[str, ...] = ()) -> list[str]:
+        """Phase 1 for several strings in one detection pass (joined by newlines).
+
+        A finding that crosses from one string into the next is masked in both, with the same
+        token: joining never lets a value escape.
+        """
+        if not self.enabled or not any(texts):
+            return texts
+        texts = [scrub(t) for t in texts]
+        joined = "\n".join(texts)
+        bounds, pos = [], 0
+        for t in texts:
+            bounds.append((pos, pos + len(t)))
+            pos += len(t) + 1
+        pieces: list[list[str]] = [[] for _ in texts]
+        cursor = [a for a, _ in bounds]
+        i = 0
+        for a, b, kind, ident in self.spans(joined, people):
+            counts[kind] += 1
+            tok = token(self.key, kind, ident)
+            while bounds[i][1] < a:
+                i += 1
+            j = i
+            while j < len(texts) and bounds[j][0] < b:
+                lo, hi = max(a, bounds[j][0]), min(b, bounds[j][1])
+                if lo < hi:
+                    pieces[j] += (joined[cursor[j] : lo], tok)
+                    cursor[j] = hi
+                j += 1
+        return ["".join(pieces[k]) + joined[cursor[k] : bounds[k][1]] for k in range(len(texts))]
+
+    def _collect(self, value: Any, key: str, out: list[str]) -> None:
+        """Meta strings that need a detection pass, in walk order."""
+        if isinstance(value, str):
+            if not self._person_field(key, value):
+                out.append(value)
+        elif isinstance(value, list):
+            for v in value:
+                self._collect(v, key, out)
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                if k != "emails":
+                    self._collect(v, k, out)
+
+    def _rebuild(self, value: Any, key: str, masked: Iterator[str], counts: Counter[str]) -> Any:
+        if isinstance(value, str):
+            if self._person_field(key, value):
+                counts["PERSON"] += 1
+                return token(self.key, "PERSON", value.strip())
+            return next(masked)
+        if isinstance(value, list):
+            return [self._rebuild(v, key, masked, counts) for v in value]
+        if isinstance(value, dict):
+            return {k: self._rebuild(v, k, masked, counts) for k, v in value.items() if k != "emails"}
+        return value
+
+    def _person_field(self, key: str, value: str) -> bool:
+        return self.names and key in PERSON_FIELDS and is_person(value)
+
+    def sanitize_record(self, rec: Record) -> Phase1:
+        """Phase 1 for one record: pure, picklable, order-free. Then the leak gate on the result."""
+        if not self.enabled:
+            return Phase1(rec)
+        extra = set(people_of(rec.meta)) - set(self.people)
+        people = tuple(sorted(set(self.people) | extra)) if extra else self.people
+        counts: Counter[str] = Counter()
+        strings = [rec.title, rec.text, rec.url]
+        meta_in = {k: v for k, v in rec.meta.items() if k != "emails"}
+        self._collect(meta_in, "", strings)
+        masked = self.mask_many(strings, counts, people)
+        title, text, url = masked[:3]
+        meta = self._rebuild(meta_in, "", iter(masked[3:]), counts)
+        if self.mode == "drop_record" and any(n for k, n in counts.items() if k != "PERSON"):
+            return Phase1(None, dict(counts))
+        out = Record(rec.id, rec.source, rec.kind, title, text, url, rec.created_at, meta)
+        return Phase1(out, dict(counts), self.scan(out))
+
+    def scan(self, rec: Record) -> list[str]:
+        """The leak gate on one phase-1 record (placeholders rendered, so they never trip it)."""
+        if self.gate == "none":
+            return []
+        strings = [rec.title, rec.text, rec.url] + [v for v in _strings(rec.meta)]
+        return gate.scanner(self.gate, self._self_scan, self._keep)(render("\n".join(strings)))
+
+    def _keep(self, value: str) -> bool:
+        return is_placeholder(value) or self._allowed(value) or pem_without_key(value)
+
+    def _self_scan(self, text: str) -> list[str]:
+        return [kind for _, _, kind, _ in self.spans(text, ())]
+
