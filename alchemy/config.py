@@ -196,6 +196,7 @@ class InferConfig:
     prompt: str = "What does ledger-service do?"
     adapter: str | None = None  # path to an adapter folder; null = the newest trained
     max_new_tokens: int = 96
+    repetition_penalty: float = 1.15
 
 
 @dataclass

@@ -247,13 +247,16 @@ def test_answer_returns_text(cache: Path, fitted) -> None:  # noqa: ANN001
 def test_bad_target_modules_lists_real_ones(
     cache: Path, data: tuple[Path, Path], tmp_path: Path
 ) -> None:
+    from omegaconf import OmegaConf  # the stage runner passes DictConfigs / ListConfigs
+
     from alchemy.train.sft import train_adapter
 
+    lora = OmegaConf.create(LORA | {"target_modules": ["q_proj", "query_key_value"]})
     with pytest.raises(ValueError, match="query_key_value") as err:
         train_adapter(
-            TINY,
-            LORA | {"target_modules": ["q_proj", "query_key_value"]},
-            TRAIN,
+            OmegaConf.create(TINY),
+            lora,
+            OmegaConf.create(TRAIN),
             data[0],
             tmp_path / "a",
             cache,

@@ -25,7 +25,8 @@ def run(ctx: StageContext) -> None:
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)
     prompt = ctx.cfg.infer.prompt
     text = answer(model_cfg, ctx.cache_dir, prompt, adapter_dir=adapter,
-                  max_new_tokens=ctx.cfg.infer.max_new_tokens)
+                  max_new_tokens=ctx.cfg.infer.max_new_tokens,
+                  repetition_penalty=ctx.cfg.infer.repetition_penalty)
     result = {"prompt": prompt, "answer": text, "adapter": str(adapter), "model": model_cfg.name}
     (ctx.out / "answer.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
                                          encoding="utf-8")

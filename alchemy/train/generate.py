@@ -19,6 +19,7 @@ def answer(
     max_new_tokens: int = 128,
     system_prompt: str | None = None,
     *,
+    repetition_penalty: float = 1.0,
     device: str = "auto",
 ) -> str:
     """Return only the newly generated text for `prompt`, rendered with the training template."""
@@ -36,6 +37,7 @@ def answer(
             **inputs,
             max_new_tokens=max_new_tokens,
             do_sample=False,
+            repetition_penalty=repetition_penalty,  # >1 stops small models looping
             pad_token_id=tokenizer.pad_token_id,
             eos_token_id=tokenizer.eos_token_id,
         )

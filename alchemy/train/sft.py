@@ -22,6 +22,8 @@ from alchemy.train.loading import load_base
 
 log = logging.getLogger(__name__)
 
+EVAL_LIMIT = 64  # held-out examples scored at the end of training when eval_path is given
+
 
 def linear_module_names(model: Any) -> list[str]:
     """Leaf names of the model's nn.Linear layers, without the LM head (what "all-linear" means)."""
@@ -109,7 +111,9 @@ def train_adapter(
     train_ds = Dataset.from_list([{"messages": c} for c in chats])
     eval_ds = None
     if eval_path is not None:
-        eval_ds = Dataset.from_list([{"messages": c} for c in read_chats(Path(eval_path))])
+        # Capped like eval_loss: this is a quick progress figure, the eval stage scores properly.
+        eval_chats = read_chats(Path(eval_path), limit=EVAL_LIMIT)
+        eval_ds = Dataset.from_list([{"messages": c} for c in eval_chats])
 
     out_dir = Path(out_dir)
     checkpoints = out_dir / "checkpoints"
