@@ -123,18 +123,59 @@ class SanitizerConfig:
 
 
 @dataclass
+class SynthChunkConfig:
+    max_tokens: int = 512  # approximate tokens per chunk sent to the generator
+    overlap_tokens: int = 48  # tail of the previous piece repeated when a section is split
+    min_tokens: int = 64  # smaller neighbouring pieces of one record are merged
+
+
+@dataclass
+class SynthPromptConfig:
+    # Placeholders: {text} {title} {section} {source} {kind} {language} {min_pairs} {max_pairs};
+    # repair: {broken}; retry: {reason}; judge: {text} {pairs}. Defaults: conf/synth/offline.yaml.
+    system: str | None = None
+    user: str = "{text}"
+    repair: str = "Return this as valid JSON only.\n\n{broken}"
+    retry: str = "That reply could not be used ({reason}). Reply again with JSON only."
+    judge: str = ("Is each answer supported by the document? JSON only: {\"supported\": [...]}"
+                  "\n\n{text}\n\n{pairs}")
+
+
+@dataclass
 class SynthConfig:
     generator: str = "offline"  # offline | litellm
     model: str = "offline-rules"
     api_base: str | None = None
-    api_key_env: str | None = None
-    concurrency: int = 8
+    api_key_env: str | None = None  # name of the env var holding the key (never the key)
+    concurrency: int = 8  # calls in flight
     min_pairs: int = 1
     max_pairs: int = 3
     max_answer_chars: int = 700
     eval_fraction: float = 0.15
-    system_prompt: str | None = None
+    system_prompt: str | None = None  # system message written into every training pair
     seed: int = 0
+    chunk: SynthChunkConfig = field(default_factory=SynthChunkConfig)
+    prompt: SynthPromptConfig = field(default_factory=SynthPromptConfig)
+    json_mode: bool | None = None  # response_format=json_object; null = where supported
+    extra_params: dict[str, Any] = field(default_factory=dict)  # passed to litellm (api_version)
+    temperature: float = 0.3
+    max_tokens: int = 1024  # completion tokens per call
+    timeout_s: float = 60.0  # hard deadline per call, connect to last byte
+    max_retries: int = 5  # retries of one call on 429, 5xx, timeouts, connection errors
+    backoff_s: float = 1.0  # first backoff; doubles per retry, with jitter
+    backoff_max_s: float = 60.0
+    max_attempts: int = 2  # calls per chunk while its response gives no usable pair
+    rpm: int | None = None  # client-side requests per minute (null = unlimited)
+    tpm: int | None = None  # client-side tokens per minute
+    breaker_failures: int = 10  # consecutive failures that, together with ...
+    breaker_window_s: float = 30.0  # ... this long without a success, stop the run
+    max_cost_usd: float | None = None  # stop before spending more than this
+    price_in_per_mtok: float | None = None  # override litellm's price table (USD per 1M tokens)
+    price_out_per_mtok: float | None = None
+    dry_run: bool = False  # estimate tokens and cost, call nothing
+    min_overlap: float = 0.5  # share of an answer's words that must occur in its chunk
+    judge: bool = False  # also ask the model whether each pair is supported by its chunk
+    dedup_threshold: float = 0.8  # question similarity (Jaccard) above which a pair is dropped
 
 
 @dataclass

@@ -141,6 +141,7 @@ class Runner:
             else:
                 log.info("%s: running (fingerprint %s)", name, fp)
                 t0 = time.time()
+                metrics: dict[str, Any] = {}
                 info = {"config": {k: _subtree(self.cfg, k, stage.ignore_keys)
                                    for k in stage.config_keys},
                         "inputs": {i: self.fp(i) for i in self.inputs_of(name)},
@@ -155,6 +156,7 @@ class Runner:
                 except (ConfigError, KeyboardInterrupt):
                     raise
                 except Exception as exc:
+                    entry.update(metrics)  # whatever the stage had counted before it failed
                     entry.update(error=f"{type(exc).__name__}: {exc}")
                     report["stages"][name] = entry
                     self._write_report(report, started)

@@ -45,8 +45,16 @@ def _figures(name: str, st: dict[str, Any]) -> str:
                 f"quarantined {_fmt(st.get('quarantined'))}; dropped {_fmt(st.get('dropped'))}; "
                 f"masks {_fmt(st.get('masks_total'))} ({_fmt(st.get('masks'))})")
     if name == "synth":
-        return (f"pairs {_fmt(st.get('pairs_train'))} train / {_fmt(st.get('pairs_eval'))} eval "
-                f"from {_fmt(st.get('records'))} records ({_fmt(st.get('generator'))})")
+        if "cost_usd_expected" in st and "pairs_train" not in st:  # synth.dry_run
+            return (f"dry run: {_fmt(st.get('calls_needed'))} calls, {_fmt(st.get('tokens_in'))} "
+                    f"tokens in; cost ~${_fmt(st.get('cost_usd_expected'))} "
+                    f"(at most ${_fmt(st.get('cost_usd_max'))})")
+        text = (f"pairs {_fmt(st.get('pairs_train'))} train / {_fmt(st.get('pairs_eval'))} eval "
+                f"from {_fmt(st.get('records'))} records ({_fmt(st.get('model'))})")
+        if st.get("tokens_in") is not None:
+            text += (f"; tokens {_fmt(st.get('tokens_in'))} in / {_fmt(st.get('tokens_out'))} out, "
+                     f"${_fmt(st.get('cost_usd'))}")
+        return text
     if name == "train":
         return (f"train loss {_fmt(st.get('train_loss'))} over {_fmt(st.get('steps'))} steps; "
                 f"{_fmt(st.get('trainable_params'))} trainable params; {_fmt(st.get('device'))}")

@@ -58,7 +58,11 @@ STAGES: dict[str, Stage] = {
         Stage("clean", ("ingest",), ("clean", "sanitizer"), ("train.jsonl", "quarantine.jsonl"),
               "clean", ignore_keys=("sanitizer.key_env",)),
         Stage("synth", ("clean",), ("synth",), ("sft_train.jsonl", "sft_eval.jsonl"), "synth",
-              ignore_keys=("synth.concurrency", "synth.api_key_env")),
+              # transport, pacing and budget: they never change what a reply says
+              ignore_keys=tuple(f"synth.{k}" for k in (
+                  "concurrency", "api_key_env", "rpm", "tpm", "timeout_s", "max_retries",
+                  "backoff_s", "backoff_max_s", "breaker_failures", "breaker_window_s",
+                  "max_cost_usd"))),
         Stage("train", ("synth",), ("model", "lora", "train"), ("adapter",), "train",
               ignore_keys=("train.logging_steps",)),
         Stage("eval", ("train", "synth"), ("model", "eval"), ("eval.json",), "evaluate"),

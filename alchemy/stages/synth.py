@@ -1,67 +1,125 @@
 """synth: train.jsonl -> instruction/answer pairs -> sft_train.jsonl + sft_eval.jsonl.
 
-The split is by source document (a record's pairs all land on one side), so eval questions
-are about documents the adapter never saw in training.
+Two generators: ``offline`` (rules over each record's structure, the default) and ``litellm``
+(chunks -> any LLM through litellm, see alchemy/synth/llm.py). Both feed the same validation,
+near-duplicate removal and split by source document, so eval questions are about documents
+the adapter never saw in training. The LLM path keeps every paid reply in a call cache outside
+the artifact (``<paths.cache_dir>/synth_calls/``), so a failed or killed run resumes for free.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
+import os
+import re
 from collections import Counter
 from typing import Any
 
-from tqdm import tqdm
-
 from alchemy.records import read_jsonl, write_jsonl
 from alchemy.stages import ConfigError, StageContext
+from alchemy.synth.dataset import eval_documents, row, split_and_dedup
 
-GENERATORS = ("offline",)
+GENERATORS = ("offline", "litellm")
+MAX_LISTED = 1000  # record ids listed in report.json (records that gave no pair)
 
 
 def fingerprint_extra(cfg: Any) -> None:
-    """Validate the generator before any stage runs."""
-    if cfg.synth.generator not in GENERATORS:
-        raise ConfigError(
-            f"synth.generator={cfg.synth.generator!r} (synth={cfg.synth.model}) needs the LLM "
-            f"client, which this version does not have yet; use synth=offline")
+    """Check the synth config before any stage runs (exit 2 with the key's name)."""
+    from alchemy.synth.prompts import check_template
+
+    s = cfg.synth
+    problems = []
+    if s.generator not in GENERATORS:
+        problems.append(f"synth.generator={s.generator!r}: use one of {', '.join(GENERATORS)}")
+    if not 0 < s.min_pairs <= s.max_pairs:
+        problems.append(f"synth.min_pairs={s.min_pairs}, synth.max_pairs={s.max_pairs}: need "
+                        "0 < min_pairs <= max_pairs")
+    if not 0 <= s.eval_fraction < 1:
+        problems.append(f"synth.eval_fraction={s.eval_fraction}: must be in [0, 1)")
+    if s.concurrency < 1 or s.max_attempts < 1 or s.max_retries < 0 or s.timeout_s <= 0:
+        problems.append("synth.concurrency, synth.max_attempts (>= 1), synth.max_retries (>= 0) "
+                        "and synth.timeout_s (> 0) are out of range")
+    if not 0 < s.chunk.overlap_tokens + 1 <= s.chunk.max_tokens or s.chunk.max_tokens < 16:
+        problems.append("synth.chunk: need max_tokens >= 16 and 0 <= overlap_tokens < max_tokens")
+    secret = [k for k in (s.extra_params or {})
+              if re.search(r"(^|_)(api_?key|key|token|secret|password)$", str(k).lower())]
+    if secret:
+        problems.append(f"synth.extra_params.{secret[0]}: credentials never go into the config; "
+                        "name the environment variable that holds the key in synth.api_key_env")
+    if s.generator == "litellm" and (why := check_template(s.prompt)):
+        problems.append(why)
+    downstream = [n for n in cfg.pipeline.stages if n in ("train", "eval", "infer")]
+    if s.generator == "litellm" and s.dry_run and downstream:
+        problems.append("synth.dry_run=true only estimates tokens and cost; run it with "
+                        "'pipeline.stages=[synth]'")
+    if problems:
+        raise ConfigError("; ".join(problems))
 
 
-def _in_eval(source_id: str, fraction: float, seed: int) -> bool:
-    h = int(hashlib.sha256(f"{seed}:{source_id}".encode()).hexdigest()[:12], 16)
-    return h / float(1 << 48) < fraction
+def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any]) -> list[dict]:
+    from alchemy.synth import offline
+    from alchemy.synth.validate import check_pair
+
+    rows, rejected, by_kind, without = [], Counter(), Counter(), []
+    limit = max(2000, 3 * scfg.max_answer_chars)
+    for rec in records:
+        # What a pair may draw on: the record's text, title and metadata (a commit's sha, ...).
+        doc = "\n".join([rec.get("title", ""), rec["text"],
+                         *(str(v) for v in rec.get("meta", {}).values())])
+        kept = 0
+        for p in offline.pairs_for(rec, scfg.max_pairs, scfg.max_answer_chars):
+            reason = check_pair(p["question"], p["answer"], doc, scfg.min_overlap, limit)
+            if reason:
+                rejected[reason] += 1
+                continue
+            kept += 1
+            by_kind[rec.get("kind", "")] += 1
+            rows.append(row(p["question"], p["answer"],
+                            {"source_id": rec["id"], "chunk_id": f"{rec['id']}#{p['chunk']}",
+                             "kind": rec.get("kind", ""), "url": rec.get("url", ""),
+                             "generator": scfg.model}, scfg.system_prompt))
+        if kept < scfg.min_pairs:
+            without.append(rec["id"])
+    metrics.update(records_without_pairs=len(without), pairs_by_kind=dict(by_kind),
+                   pairs_rejected=dict(rejected), no_pairs=without[:MAX_LISTED])
+    return rows
 
 
 def run(ctx: StageContext) -> None:
-    from alchemy.synth.offline import pairs_for
-
     scfg = ctx.cfg.synth
     records = list(read_jsonl(ctx.inputs["clean"] / "train.jsonl"))
-    train: list[dict[str, Any]] = []
-    evals: list[dict[str, Any]] = []
-    by_kind: Counter[str] = Counter()
-    no_pairs = 0
-    eval_ids = {r["id"] for r in records if _in_eval(r["id"], scfg.eval_fraction, scfg.seed)}
-    if records and not eval_ids and scfg.eval_fraction > 0:  # tiny corpora still get an eval set
-        eval_ids = {min(records, key=lambda r: hashlib.sha256(r["id"].encode()).hexdigest())["id"]}
-    for rec in tqdm(records, desc="synth", unit="rec", leave=False, disable=None):
-        pairs = pairs_for(rec, scfg.max_pairs, scfg.max_answer_chars)
-        if len(pairs) < scfg.min_pairs:
-            no_pairs += 1
-            continue
-        for p in pairs:
-            messages = [{"role": "user", "content": p["question"]},
-                        {"role": "assistant", "content": p["answer"]}]
-            if scfg.system_prompt:
-                messages.insert(0, {"role": "system", "content": scfg.system_prompt})
-            row = {"messages": messages,
-                   "meta": {"source_id": rec["id"], "chunk_id": f"{rec['id']}#{p['chunk']}",
-                            "kind": rec.get("kind", ""), "generator": scfg.model}}
-            (evals if rec["id"] in eval_ids else train).append(row)
-            by_kind[rec.get("kind", "")] += 1
+    ctx.metrics.update(generator=scfg.generator, model=scfg.model, records=len(records))
+    if scfg.generator == "offline":
+        rows = _offline(records, scfg, ctx.metrics)
+    else:
+        from alchemy.synth.pipeline import generate
+
+        rows = generate(ctx, records)
+        if rows is None:  # dry run: the estimate is in report.json and estimate.json
+            write_jsonl(ctx.out / "sft_train.jsonl", [])
+            write_jsonl(ctx.out / "sft_eval.jsonl", [])
+            return
+    # Drop any row with an empty side; validation should make this impossible.
+    rows = [r for r in rows if all(m["content"].strip() for m in r["messages"])]
+    eval_ids = eval_documents([r["id"] for r in records], scfg.eval_fraction, scfg.seed)
+    train, evals, dups = split_and_dedup(rows, eval_ids, scfg.dedup_threshold)
     n_train = write_jsonl(ctx.out / "sft_train.jsonl", train)
     n_eval = write_jsonl(ctx.out / "sft_eval.jsonl", evals)
+    ctx.metrics.update(pairs_train=n_train, pairs_eval=n_eval, eval_documents=len(eval_ids),
+                       near_duplicates_removed=dups)
+    ctx.log.info("synth: %d train / %d eval pairs (%d near-duplicates removed)", n_train, n_eval,
+                 dups)
     if not n_train:
-        raise RuntimeError("synth produced no training pairs: is train.jsonl empty?")
-    ctx.metrics.update(generator=scfg.generator, records=len(records), pairs_train=n_train,
-                       pairs_eval=n_eval, eval_documents=len(eval_ids),
-                       records_without_pairs=no_pairs, pairs_by_kind=dict(by_kind))
+        raise RuntimeError("synth produced no training pairs: is train.jsonl empty? "
+                           f"figures: {json.dumps(ctx.metrics, default=str)[:1500]}")
+
+
+def api_key(scfg: Any) -> str | None:
+    """The key from the environment variable that ``synth.api_key_env`` names."""
+    if not scfg.api_key_env:
+        return None
+    key = os.environ.get(scfg.api_key_env)
+    if not key:
+        raise ConfigError(f"synth.api_key_env: the environment variable {scfg.api_key_env} "
+                          f"is not set (synth.model={scfg.model})")
+    return key
