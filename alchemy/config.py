@@ -82,6 +82,7 @@ class GitSource:
 @dataclass
 class DocumentsSource:
     raw_dir: str = "???"
+    parser: str = "native"  # native | unstructured | auto (unstructured when installed)
 
 
 @dataclass

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up alchemy in ./.venv with pinned versions (constraints.txt).
 #   bash scripts/install.sh          # runtime
-#   bash scripts/install.sh --dev    # + test tools
+#   bash scripts/install.sh --dev    # + test tools and the optional unstructured parser
 # torch: an existing torch is kept. Otherwise a GPU machine (nvidia-smi / rocminfo) gets
 # PyPI's default CUDA build, and any other machine the CPU build from PyTorch's CPU index
 # (override with ALCHEMY_TORCH_INDEX_URL), so no multi-GB CUDA build arrives by accident.
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 extras=""
-[ "${1:-}" = "--dev" ] && extras="[dev]"
+[ "${1:-}" = "--dev" ] && extras="[dev,unstructured]"   # tests cover the optional parser too
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 PIP=(.venv/bin/python -m pip install --quiet)

@@ -3,15 +3,17 @@
 One Record per file, headings kept as Markdown ``#`` lines so chunking can follow structure.
 Document metadata (PDF /Author, DOCX/PPTX core properties, mail headers) names people who
 may also appear in the text, so those names go to meta.people for the sanitizer.
-These are light native parsers (pypdf, python-docx, python-pptx, the stdlib e-mail parser)
-rather than ``unstructured``, which adds ~460 MB (spaCy, numba), pulls a CUDA torch through
-its [pdf] extra, and fetches a spaCy model on first use, which fails offline.
+``source.documents.parser`` picks the reader: ``native`` (default) is these light parsers
+(pypdf, python-docx, python-pptx, the stdlib e-mail parser); ``unstructured`` partitions with
+the optional ``unstructured`` package (unstructured_docs.py), which adds ~450 MB (spaCy,
+numba) and, for PDF, a ~500 MB [pdf] extra; ``auto`` uses unstructured for each format it can
+read here and the native parser for the rest. Ids, paths and quarantine rules are the same.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -27,9 +29,13 @@ SOURCE = "documents"
 _MONOSPACE = {"consolas", "courier new", "courier", "menlo", "monaco", "lucida console",
               "source code pro", "dejavu sans mono", "liberation mono", "cascadia code"}
 _FILENAME_TITLE = re.compile(r"^(?:Microsoft Word - )?.*\.(?:docx?|pdf|exe|txt|rtf|tmp)$", re.I)
+Reading = tuple[str, str, dict[str, Any]]  # (title, text, info) from one reader
 
 
-class _Unusable(Exception):
+PARSERS = ("native", "unstructured", "auto")
+
+
+class Unusable(Exception):
     """A file that is readable but holds nothing we can use (reason in the message)."""
 
 
@@ -39,11 +45,15 @@ def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaranti
     path = Path(path)
     rel = rel_path(path, cfg)
     suffix = path.suffix.lower()
-    reader = {".pdf": _pdf, ".docx": _docx, ".pptx": _pptx, ".eml": _eml, ".html": _html,
-              ".htm": _html}.get(suffix, _plain)
+    parser = str(cfg.get("parser") or "native")
+    if parser not in PARSERS:
+        yield Quarantine(SOURCE, rel, f"source.documents.parser={parser!r} is not one of "
+                         f"{', '.join(PARSERS)}", id=f"{SOURCE}:{rel}")
+        return
+    reader, used = _reader(suffix, parser)
     try:
         title, text, info = reader(path)
-    except _Unusable as exc:
+    except Unusable as exc:
         yield Quarantine(SOURCE, rel, str(exc), id=f"{SOURCE}:{rel}")
         return
     except Exception as exc:  # corrupt zip, broken xref, I/O: never crash the run
@@ -60,17 +70,28 @@ def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaranti
         title=(title or "").strip() or path.stem, text=text, url="",
         created_at=info.pop("created_at", ""),
         meta={"path": rel, "format": suffix[1:], "author": people[0] if people else "",
-              "people": people, **info},
+              "people": people, **info, **({"parser": used} if used != "native" else {})},
     )
+
+
+def _reader(suffix: str, parser: str) -> tuple[Callable[[Path], Reading], str]:
+    """The reader for one file: unstructured when asked (or, for auto, when it can), else native."""
+    if parser != "native":
+        from . import unstructured_docs
+
+        if parser == "unstructured" or unstructured_docs.available(suffix):
+            return unstructured_docs.read, "unstructured"
+    return {".pdf": _pdf, ".docx": _docx, ".pptx": _pptx, ".eml": _eml, ".html": _html,
+            ".htm": _html}.get(suffix, _plain), "native"
 
 
 def _plain(path: Path) -> tuple[str, str, dict[str, Any]]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise _Unusable(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
+        raise Unusable(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     if _binary(text):
-        raise _Unusable("binary content, not text")
+        raise Unusable("binary content, not text")
     title = ""
     if path.suffix.lower() == ".md":  # front-matter title, else the first "# " heading
         front = re.match(r"---\n(?:.*\n)*?title:\s*(.+?)\s*\n(?:.*\n)*?---\n", text)
@@ -92,14 +113,14 @@ def _eml(path: Path) -> tuple[str, str, dict[str, Any]]:
     try:
         return read_eml(path)
     except NotMail as exc:
-        raise _Unusable(str(exc)) from None
+        raise Unusable(str(exc)) from None
 
 
 def _pptx(path: Path) -> tuple[str, str, dict[str, Any]]:
     try:
         import pptx  # noqa: F401 (an optional dependency: say so instead of failing oddly)
     except ImportError:
-        raise _Unusable("cannot read .pptx: python-pptx is not installed") from None
+        raise Unusable("cannot read .pptx: python-pptx is not installed") from None
     from .slides import read_pptx
 
     return read_pptx(path)
@@ -117,7 +138,7 @@ def _pdf(path: Path) -> tuple[str, str, dict[str, Any]]:
 
     reader = PdfReader(str(path))
     if reader.is_encrypted and not reader.decrypt(""):
-        raise _Unusable("encrypted PDF (password required)")
+        raise Unusable("encrypted PDF (password required)")
     pages = clean_pages([page.extract_text(extraction_mode="layout") or ""
                          for page in reader.pages])
     meta = reader.metadata or {}
@@ -131,7 +152,7 @@ def _pdf(path: Path) -> tuple[str, str, dict[str, Any]]:
     except (ValueError, TypeError):
         info["created_at"] = ""
     if not any(p.strip() for p in pages):
-        raise _Unusable("no extractable text (scanned PDF?)")
+        raise Unusable("no extractable text (scanned PDF?)")
     return title, "\n\n".join(p for p in pages if p.strip()), info
 
 
