@@ -202,6 +202,15 @@ class LoraConfig:
 
 
 @dataclass
+class TrainCptConfig:
+    enabled: bool = False  # continued pretraining on train.jsonl before SFT (same adapter)
+    max_steps: int = 20
+    learning_rate: float = 2e-4
+    max_length: int = 256  # documents are cut into blocks of this many tokens
+    max_docs: int | None = None  # null = every document not held out for eval
+
+
+@dataclass
 class TrainConfig:
     max_steps: int = 40
     num_train_epochs: float = 1.0
@@ -218,6 +227,11 @@ class TrainConfig:
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
     device: str = "auto"  # auto | cpu | cuda | mps
     vram_gb: float | None = None  # the memory budget the option was sized for
+    resume: str = "auto"  # auto: continue from the last checkpoint | never | a checkpoint path
+    save_steps: int = 20  # checkpoint every N steps while training (0 = none, no resume)
+    eval_steps: int | None = None  # eval during training (only when given an eval set)
+    report_to: str = "none"  # none | tensorboard | mlflow (logs under the run folder)
+    cpt: TrainCptConfig = field(default_factory=TrainCptConfig)
 
 
 @dataclass
@@ -229,8 +243,13 @@ class CleanConfig:
 
 @dataclass
 class EvalConfig:
-    max_samples: int = 48
+    max_samples: int = 48  # held-out pairs scored for loss/perplexity
     max_length: int = 256
+    generate_samples: int = 8  # held-out questions answered by base and adapter (F1, ROUGE-L)
+    max_new_tokens: int = 48
+    repetition_penalty: float = 1.15
+    text_samples: int = 16  # held-out train.jsonl documents for text perplexity (0 = off)
+    plots: bool = True  # loss.png and eval.png in the run folder (needs matplotlib)
 
 
 @dataclass
@@ -239,6 +258,16 @@ class InferConfig:
     adapter: str | None = None  # path to an adapter folder; null = the newest trained
     max_new_tokens: int = 96
     repetition_penalty: float = 1.15
+    chat: bool = False  # interactive chat on the console, streaming tokens (never cached)
+    compare: bool = False  # also answer with the base model and show both side by side
+
+
+@dataclass
+class ExportConfig:
+    prompts: list[str] | None = None  # prompts for the merged-vs-unmerged check; null = built-in
+    atol: float = 1e-3  # largest allowed |logit| difference between merged and base + adapter
+    max_new_tokens: int = 24  # greedy text compared on each prompt
+    device: str = "cpu"
 
 
 @dataclass
@@ -268,6 +297,7 @@ class AlchemyConfig:
     clean: CleanConfig = field(default_factory=CleanConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     infer: InferConfig = field(default_factory=InferConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
 

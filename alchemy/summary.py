@@ -56,12 +56,27 @@ def _figures(name: str, st: dict[str, Any]) -> str:
                      f"${_fmt(st.get('cost_usd'))}")
         return text
     if name == "train":
-        return (f"train loss {_fmt(st.get('train_loss'))} over {_fmt(st.get('steps'))} steps; "
+        text = (f"train loss {_fmt(st.get('train_loss'))} over {_fmt(st.get('steps'))} steps; "
                 f"{_fmt(st.get('trainable_params'))} trainable params; {_fmt(st.get('device'))}")
+        if st.get("truncated"):
+            text += f"; {st['truncated']} examples truncated at train.max_length"
+        if st.get("resumed_from_step"):
+            text += f"; resumed from step {st['resumed_from_step']}"
+        if st.get("cpt_loss") is not None:
+            text += f"; CPT loss {_fmt(st['cpt_loss'])}"
+        return text
     if name == "eval":
         base, tuned = st.get("base", {}), st.get("adapter", {})
-        return (f"eval loss base {_fmt(base.get('loss'))} -> adapter {_fmt(tuned.get('loss'))}; "
+        text = (f"eval loss base {_fmt(base.get('loss'))} -> adapter {_fmt(tuned.get('loss'))}; "
                 f"ppl {_fmt(base.get('perplexity'))} -> {_fmt(tuned.get('perplexity'))}")
+        for label, key in (("token F1", "f1"), ("ROUGE-L", "rouge_l"),
+                           ("text ppl", "text_perplexity")):
+            if base.get(key) is not None:
+                text += f"; {label} {_fmt(base.get(key))} -> {_fmt(tuned.get(key))}"
+        return text
+    if name == "export":
+        return (f"merged model; max |logit diff| {_fmt(st.get('max_abs_logit_diff'))}, "
+                f"greedy text identical {_fmt(st.get('greedy_text_identical'))}")
     if name == "infer":
         return f"adapter {_fmt(st.get('adapter'))}"
     return ""

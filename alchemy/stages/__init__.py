@@ -63,11 +63,15 @@ STAGES: dict[str, Stage] = {
                   "concurrency", "api_key_env", "rpm", "tpm", "timeout_s", "max_retries",
                   "backoff_s", "backoff_max_s", "breaker_failures", "breaker_window_s",
                   "max_cost_usd"))),
-        Stage("train", ("synth",), ("model", "lora", "train"), ("adapter",), "train",
-              ignore_keys=("train.logging_steps",)),
-        Stage("eval", ("train", "synth"), ("model", "eval"), ("eval.json",), "evaluate"),
+        # clean: train.jsonl feeds the optional CPT phase (train.cpt)
+        Stage("train", ("synth", "clean"), ("model", "lora", "train"), ("adapter",), "train",
+              ignore_keys=tuple(f"train.{k}" for k in ("logging_steps", "resume", "report_to"))),
+        Stage("eval", ("train", "synth", "clean"), ("model", "eval"),
+              ("eval.json", "eval_samples.jsonl", "loss.png", "eval.png"), "evaluate"),
         Stage("infer", ("train",), ("model", "infer"), ("answer.json",), "infer",
               ignore_keys=("infer.adapter",)),
+        # The merged folder and its merged-vs-unmerged check (export.* keys are optional).
+        Stage("export", ("train",), ("model", "export"), ("merged", "export.json"), "export"),
     ]
 }
 

@@ -1,16 +1,97 @@
-"""train: sft_train.jsonl + base model -> LoRA adapter (TRL SFTTrainer + PEFT).
+"""train: sft_train.jsonl (+ optional CPT on train.jsonl) + base model -> one LoRA adapter.
 
-The adapter folder also gets alchemy_model.json (the base model's config, so `infer` and
-`eval` can rebuild the same base for any adapter) and a README.md model card.
+The adapter folder also gets alchemy_model.json (the base model's config, so `infer`, `eval`
+and `export` can rebuild the same base for any adapter) and a README.md model card. Trainer
+checkpoints live in ``<cache>/train_checkpoints/<key>`` while training, keyed by everything
+that shapes the adapter, so ``train.resume=auto`` finds them after a crash; they are removed
+once the adapter is saved. The stage artifact itself stays atomic (the runner's temp folder).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from alchemy.cache import fingerprint
 from alchemy.stages import StageContext
+
+# Keys that change neither the weights nor where a resumed run should pick up.
+_NOT_IN_KEY = ("resume", "logging_steps", "report_to", "save_steps", "eval_steps")
+
+
+def checkpoint_key(ctx: StageContext) -> str:
+    """A stable name for this training run's checkpoints: config subtrees + input data."""
+    train = OmegaConf.to_container(ctx.cfg.train, resolve=True)
+    payload = {
+        "model": OmegaConf.to_container(ctx.cfg.model, resolve=True),
+        "lora": OmegaConf.to_container(ctx.cfg.lora, resolve=True),
+        "train": {k: v for k, v in train.items() if k not in _NOT_IN_KEY},
+        "inputs": {name: path.name for name, path in sorted(ctx.inputs.items())},
+    }
+    return fingerprint(payload)
+
+
+def cpt_texts(ctx: StageContext) -> list[str]:
+    """train.jsonl texts for the CPT phase, minus documents held out for eval."""
+    from alchemy.train.data import source_ids
+
+    synth, cpt = ctx.inputs["synth"], ctx.cfg.train.cpt
+    held = source_ids(synth / "sft_eval.jsonl") - source_ids(synth / "sft_train.jsonl")
+    corpus = ctx.inputs["clean"] / "train.jsonl"
+    texts: list[str] = []
+    for line in corpus.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line) if line.strip() else {}
+        if rec.get("text") and str(rec.get("id")) not in held:
+            texts.append(str(rec["text"]))
+    ctx.metrics["cpt_held_out_docs"] = len(held)
+    return texts[: cpt.max_docs] if cpt.max_docs else texts
+
+
+def model_card(ctx: StageContext, metrics: dict) -> str:
+    """README.md for the adapter: base model, data fingerprints, full config, metrics."""
+    cfg, inputs = ctx.cfg, ctx.inputs
+    base = f"`{cfg.model.path}`" + (f" (converted from `{cfg.model.gguf}`)" if cfg.model.gguf else "")
+    config = OmegaConf.to_yaml(OmegaConf.create({"model": cfg.model, "lora": cfg.lora,
+                                                 "train": cfg.train}), resolve=True)
+    figures = {k: metrics[k] for k in (
+        "train_loss", "final_loss", "steps", "examples", "truncated", "trainable_params",
+        "total_params", "device", "precision", "train_seconds", "seconds_per_step",
+        "resumed_from_step", "cpt_loss", "cpt_steps", "cpt_docs") if k in metrics}
+    rows = "\n".join(f"| {k} | {v} |" for k, v in figures.items())
+    return f"""# LoRA adapter for {cfg.model.name}
+
+Trained by alchemy: TRL SFTTrainer + PEFT LoRA, loss on assistant tokens only
+{"(after a continued-pretraining phase on train.jsonl) " if cfg.train.cpt.enabled else ""}\
+with the chat template saved beside it.
+
+- base model: {base}, dtype {cfg.model.dtype}, chat template `{cfg.model.chat_template}`
+- data fingerprints: synth (sft pairs) `{inputs["synth"].name}`, clean (train.jsonl) \
+`{inputs["clean"].name if "clean" in inputs else "-"}`
+- LoRA: r={cfg.lora.r}, alpha={cfg.lora.alpha}, targets {", ".join(metrics.get("target_modules", []))}
+
+## Training figures
+
+| figure | value |
+| --- | --- |
+{rows}
+
+Evaluation runs after training, in its own stage: base vs adapter loss, perplexity, token F1
+and ROUGE-L are in the run folder's `eval.json` / `report.json` (and `eval.png`), not here,
+so this folder stays identical for every run that reuses it.
+
+## Config
+
+```yaml
+{config}```
+
+## Use
+
+`PeftModel.from_pretrained(base, this_folder)`, or
+`alchemy 'pipeline.stages=[infer]' infer.adapter=THIS_FOLDER`; a merged full model:
+`alchemy 'pipeline.stages=[export]'`.
+"""
 
 
 def run(ctx: StageContext) -> None:
@@ -19,28 +100,13 @@ def run(ctx: StageContext) -> None:
     cfg = ctx.cfg
     adapter = ctx.out / "adapter"
     sft = ctx.inputs["synth"]
+    checkpoints = Path(ctx.cache_dir) / "train_checkpoints" / checkpoint_key(ctx)
+    texts = cpt_texts(ctx) if cfg.train.cpt.enabled else None
     # No eval inside training: the eval stage scores base and adapter on the same pairs.
     metrics = train_adapter(cfg.model, cfg.lora, cfg.train, sft / "sft_train.jsonl", adapter,
-                            ctx.cache_dir, eval_path=None)
+                            ctx.cache_dir, eval_path=None, checkpoint_dir=checkpoints,
+                            cpt_texts=texts)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     (adapter / "alchemy_model.json").write_text(json.dumps(model_cfg, indent=2), encoding="utf-8")
-    card = [
-        f"# LoRA adapter for {cfg.model.name}",
-        "",
-        "Trained by alchemy (TRL SFTTrainer + PEFT LoRA).",
-        "",
-        f"- base model: `{cfg.model.path}`" + (f" (from `{cfg.model.gguf}`)" if cfg.model.gguf else ""),
-        f"- data fingerprint (synth stage): `{sft.name}`",
-        f"- LoRA: r={cfg.lora.r}, alpha={cfg.lora.alpha}, dropout={cfg.lora.dropout}, "
-        f"targets={cfg.lora.target_modules}",
-        f"- training: {cfg.train.max_steps} steps, batch {cfg.train.per_device_train_batch_size} x "
-        f"{cfg.train.gradient_accumulation_steps}, lr {cfg.train.learning_rate}",
-        f"- final train loss: {metrics.get('train_loss')}",
-        "",
-        "Load: `PeftModel.from_pretrained(base, this_folder)`, or "
-        "`alchemy 'pipeline.stages=[infer]' infer.adapter=THIS_FOLDER`.",
-        "",
-    ]
-    (adapter / "README.md").write_text("\n".join(card), encoding="utf-8")
-    ctx.metrics.update({k: v for k, v in metrics.items() if k != "loss_curve"},
-                       loss_curve=metrics.get("loss_curve", []))
+    (adapter / "README.md").write_text(model_card(ctx, metrics), encoding="utf-8")
+    ctx.metrics.update(metrics)

@@ -61,3 +61,20 @@ def read_chats(path: Path, limit: int | None = None) -> list[list[dict]]:
     if not chats:
         raise ValueError(f"{path} holds no usable chat examples ({skipped} skipped)")
     return chats
+
+
+def source_ids(path: Path) -> set[str]:
+    """The ``meta.source_id`` of every pair in a chat JSONL file (which documents it used)."""
+    ids: set[str] = set()
+    path = Path(path)
+    if not path.is_file():
+        return ids
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                sid = (json.loads(line).get("meta") or {}).get("source_id")
+            except (json.JSONDecodeError, AttributeError):
+                continue
+            if sid:
+                ids.add(str(sid))
+    return ids

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from alchemy.train.loading import load_for_inference
 
@@ -43,3 +44,90 @@ def answer(
         )
     new_tokens = output[0, inputs["input_ids"].shape[1] :]
     return tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+
+
+def generate_batch(
+    model: Any,
+    tokenizer: Any,
+    device: str,
+    conversations: list[list[dict]],
+    max_new_tokens: int = 48,
+    repetition_penalty: float = 1.0,
+    batch_size: int = 8,
+) -> list[str]:
+    """Greedy answers to several conversations at once (left-padded), for the eval stage.
+
+    Batching is what makes scoring a handful of held-out questions affordable on a CPU.
+    """
+    import torch
+
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"  # new tokens must follow every prompt directly
+    answers: list[str] = []
+    try:
+        for i in range(0, len(conversations), batch_size):
+            texts = [
+                tokenizer.apply_chat_template(c, add_generation_prompt=True, tokenize=False)
+                for c in conversations[i : i + batch_size]
+            ]
+            # The template already renders BOS/specials; don't let the tokenizer add another.
+            inputs = tokenizer(texts, return_tensors="pt", padding=True,
+                               add_special_tokens=False).to(device)
+            with torch.inference_mode():
+                output = model.generate(
+                    **inputs,
+                    max_new_tokens=max_new_tokens,
+                    do_sample=False,
+                    repetition_penalty=repetition_penalty,
+                    pad_token_id=tokenizer.pad_token_id,
+                    eos_token_id=tokenizer.eos_token_id,
+                )
+            new = output[:, inputs["input_ids"].shape[1] :]
+            answers += [t.strip() for t in tokenizer.batch_decode(new, skip_special_tokens=True)]
+    finally:
+        tokenizer.padding_side = side
+    return answers
+
+
+def chat(
+    model_cfg: Mapping,
+    cache_dir: Path,
+    adapter_dir: Path | None,
+    *,
+    max_new_tokens: int = 256,
+    repetition_penalty: float = 1.0,
+    read=input,  # noqa: ANN001 - a prompt function; tests pass a scripted one
+    device: str = "auto",
+) -> list[dict]:
+    """Interactive chat on the console, tokens streamed as they come; returns the transcript.
+
+    An empty line, ``exit`` or end of input ends it. The whole conversation is the context of
+    each answer, rendered with the training template, as the adapter saw during training.
+    """
+    import torch
+    from transformers import TextStreamer
+
+    model, tokenizer, device = load_for_inference(model_cfg, cache_dir, adapter_dir, device)
+    streamer = TextStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True)
+    messages: list[dict] = []
+    while True:
+        try:
+            prompt = read("you> ").strip()
+        except EOFError:
+            break
+        if not prompt or prompt.lower() in {"exit", "quit"}:
+            break
+        messages.append({"role": "user", "content": prompt})
+        inputs = tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+        ).to(device)
+        print("bot> ", end="", flush=True)
+        with torch.inference_mode():
+            output = model.generate(**inputs, max_new_tokens=max_new_tokens, do_sample=False,
+                                    repetition_penalty=repetition_penalty, streamer=streamer,
+                                    pad_token_id=tokenizer.pad_token_id,
+                                    eos_token_id=tokenizer.eos_token_id)
+        reply = tokenizer.decode(output[0, inputs["input_ids"].shape[1] :],
+                                 skip_special_tokens=True).strip()
+        messages.append({"role": "assistant", "content": reply})
+    return messages

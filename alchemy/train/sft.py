@@ -2,8 +2,10 @@
 
 The user's turns are context, not something the adapter should learn to write, so the loss is
 masked to the assistant's answers (``assistant_only_loss`` + our templates' generation markers).
-Only the adapter and tokenizer are kept: TRL's checkpoints go to ``out_dir/checkpoints`` and are
-removed once the adapter is saved.
+Only the adapter and tokenizer are kept: TRL's checkpoints go to ``checkpoint_dir`` (the stage
+passes a stable per-config folder, so ``train.resume=auto`` can continue a killed run) and are
+removed once the adapter is saved. An optional continued-pretraining phase (:mod:`.cpt`) trains
+the same LoRA weights on plain text first, so there is still exactly one adapter.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from alchemy.train.chat_templates import encode_chat
+from alchemy.train.compat import apply_if_needed
 from alchemy.train.data import read_chats
 from alchemy.train.device import pick_device, pick_precision
 from alchemy.train.loading import load_base
@@ -54,9 +58,33 @@ def resolve_target_modules(model: Any, target: Any) -> list[str]:
     return requested
 
 
-def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Path) -> Any:
+def last_checkpoint(folder: Path, resume: str) -> str | None:
+    """The checkpoint to continue from: `resume` = auto (newest in `folder`), never, or a path."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    resume = str(resume or "never").strip()
+    if resume.lower() in {"never", "no", "false", "none", "off"}:
+        shutil.rmtree(folder, ignore_errors=True)  # a fresh start must not mix old state
+        return None
+    if resume.lower() != "auto":
+        if not (Path(resume) / "trainer_state.json").is_file():
+            raise ValueError(f"train.resume={resume!r} is not a checkpoint folder "
+                             "(no trainer_state.json); use auto, never or a checkpoint-N folder")
+        return resume
+    return get_last_checkpoint(str(folder)) if Path(folder).is_dir() else None
+
+
+def count_truncated(tokenizer: Any, chats: list[list[dict]], max_length: int) -> int:
+    """Examples longer than max_length: TRL keeps their start, so their tail is never learnt."""
+    return sum(len(encode_chat(tokenizer, c)["input_ids"]) > max_length for c in chats)
+
+
+def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Path,
+                with_eval: bool = False) -> Any:
     from trl import SFTConfig
 
+    save_steps = int(train_cfg.get("save_steps") or 0)
+    eval_steps = train_cfg.get("eval_steps")
     max_steps = train_cfg.get("max_steps")
     warmup = train_cfg.get("warmup_steps")
     batch = int(train_cfg.get("per_device_train_batch_size", 4))
@@ -82,8 +110,12 @@ def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Pat
         use_cpu=device == "cpu",
         dataloader_pin_memory=device == "cuda",
         assistant_only_loss=True,
-        report_to="none",
-        save_strategy="no",
+        report_to=str(train_cfg.get("report_to") or "none"),
+        save_strategy="steps" if save_steps > 0 else "no",
+        save_steps=max(save_steps, 1),
+        save_total_limit=2,  # the newest to resume from, and one more in case it is torn
+        eval_strategy="steps" if with_eval and eval_steps else "no",
+        eval_steps=int(eval_steps) if with_eval and eval_steps else None,
         disable_tqdm=False,
     )
 
@@ -96,10 +128,19 @@ def train_adapter(
     out_dir: Path,
     cache_dir: Path,
     eval_path: Path | None = None,
+    *,
+    checkpoint_dir: Path | None = None,
+    cpt_texts: list[str] | None = None,
+    callbacks: list[Any] | None = None,
 ) -> dict:
-    """Train a LoRA adapter into `out_dir`; return losses, timings and parameter counts."""
+    """Train a LoRA adapter into `out_dir`; return losses, timings and parameter counts.
+
+    `cpt_texts` (with train.cpt.enabled) runs the continued-pretraining phase first;
+    `callbacks` are extra transformers TrainerCallbacks (tests use one to simulate a crash).
+    """
+    shims = apply_if_needed()  # before TRL/PEFT touch torch.distributed or DTensor
     from datasets import Dataset
-    from peft import LoraConfig
+    from peft import LoraConfig, get_peft_model
     from trl import SFTTrainer
 
     device = pick_device(str(train_cfg.get("device", "auto")))
@@ -116,7 +157,13 @@ def train_adapter(
         eval_ds = Dataset.from_list([{"messages": c} for c in eval_chats])
 
     out_dir = Path(out_dir)
-    checkpoints = out_dir / "checkpoints"
+    checkpoints = Path(checkpoint_dir) if checkpoint_dir else out_dir / "checkpoints"
+    resume_from = last_checkpoint(checkpoints, str(train_cfg.get("resume", "auto")))
+    max_length = int(train_cfg.get("max_length", 256))
+    truncated = count_truncated(tokenizer, chats, max_length)
+    if truncated:
+        log.warning("%d of %d examples exceed train.max_length=%d and are truncated",
+                    truncated, len(chats), max_length)
     peft_config = LoraConfig(
         r=int(lora_cfg.get("r", 16)),
         lora_alpha=int(lora_cfg.get("alpha", 32)),
@@ -127,41 +174,62 @@ def train_adapter(
         use_rslora=bool(lora_cfg.get("use_rslora", False)),
         task_type="CAUSAL_LM",
     )
+    cpt_cfg = train_cfg.get("cpt") or {}
+    cpt_metrics: dict[str, Any] = {}
+    if cpt_cfg.get("enabled"):
+        if train_cfg.get("gradient_checkpointing"):
+            model.enable_input_require_grads()  # frozen embeddings + checkpointing need it
+        model = get_peft_model(model, peft_config)  # SFT continues this very adapter
+        peft_config = None
+        if resume_from is None:  # a resumed SFT checkpoint already holds the CPT weights
+            from alchemy.train.cpt import continued_pretraining
+
+            cpt_metrics = continued_pretraining(model, tokenizer, list(cpt_texts or []), cpt_cfg,
+                                                train_cfg, device, precision, checkpoints / "cpt")
     trainer = SFTTrainer(
         model=model,
-        args=_sft_config(train_cfg, device, precision, checkpoints),
+        args=_sft_config(train_cfg, device, precision, checkpoints, eval_ds is not None),
         train_dataset=train_ds,
         eval_dataset=eval_ds,
         processing_class=tokenizer,
         peft_config=peft_config,
+        callbacks=callbacks,
     )
     trainable, total = trainer.model.get_nb_trainable_parameters()
     log.info(
         "training LoRA r=%s on %s: %d/%d params trainable, %d examples",
-        peft_config.r,
+        lora_cfg.get("r", 16),
         ", ".join(targets),
         trainable,
         total,
         len(chats),
     )
     start = time.perf_counter()
-    result = trainer.train()
+    if resume_from:
+        log.info("resuming from %s", resume_from)
+    result = trainer.train(resume_from_checkpoint=resume_from)
     seconds = time.perf_counter() - start
+    resumed = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
     curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h]
     metrics: dict[str, Any] = {
         "train_loss": float(result.training_loss),
         "final_loss": curve[-1][1] if curve else float("nan"),
         "loss_curve": curve,
+        "tokens_seen": int(max((h.get("num_tokens", 0) for h in trainer.state.log_history),
+                               default=0)),
         "steps": int(result.global_step),
         "train_seconds": round(seconds, 2),
-        "seconds_per_step": round(seconds / max(result.global_step, 1), 3),
+        "seconds_per_step": round(seconds / max(result.global_step - resumed, 1), 3),
         "trainable_params": int(trainable),
         "total_params": int(total),
         "device": device,
         "precision": precision,
         "examples": len(chats),
         "target_modules": targets,
-    }
+        "truncated": truncated,
+        "resumed_from_step": resumed,
+        "rocm_shims": shims,
+    } | cpt_metrics
     if eval_ds is not None:
         eval_loss = float(trainer.evaluate()["eval_loss"])
         metrics["eval_loss"] = eval_loss

@@ -1,0 +1,61 @@
+"""The infer stage's modes on model=tiny-random: one-shot, compare side by side, and chat."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("trl")
+
+from alchemy.stages import StageContext  # noqa: E402
+from tests.test_train import LORA, TINY, TRAIN, _write_pairs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def adapter(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    from alchemy.train.sft import train_adapter
+
+    root = tmp_path_factory.mktemp("infer")
+    pairs = _write_pairs(root / "sft_train.jsonl", 8)
+    train_adapter(TINY, LORA, TRAIN | {"max_steps": 2}, pairs, root / "adapter", root / "cache")
+    (root / "adapter" / "alchemy_model.json").write_text(json.dumps(TINY))
+    return root / "adapter", root / "cache"
+
+
+def _run(make_cfg, adapter: tuple[Path, Path], out: Path, *overrides: str) -> dict:  # noqa: ANN001
+    from alchemy.stages import infer
+
+    cfg = make_cfg("model=tiny-random", "infer.max_new_tokens=6", *overrides)
+    out.mkdir()
+    metrics: dict = {}
+    infer.run(StageContext(cfg=cfg, out=out, inputs={"adapter": adapter[0]}, metrics=metrics,
+                           cache_dir=adapter[1]))
+    assert json.loads((out / "answer.json").read_text())["adapter"] == str(adapter[0])
+    return metrics
+
+
+def test_compare_gives_base_and_adapter_answers(make_cfg, adapter, tmp_path, capsys) -> None:  # noqa: ANN001
+    m = _run(make_cfg, adapter, tmp_path / "a", "infer.compare=true", "infer.prompt=Who?")
+    assert isinstance(m["answer"], str) and isinstance(m["base_answer"], str)
+    assert "base + adapter" in capsys.readouterr().out
+    assert "base_answer" not in _run(make_cfg, adapter, tmp_path / "b")
+
+
+def test_chat_streams_and_keeps_the_conversation(adapter, capsys) -> None:  # noqa: ANN001
+    from alchemy.train.generate import chat
+
+    script = iter(["Who founded Acme?", "Where?", ""])
+    transcript = chat(TINY, adapter[1], adapter[0], max_new_tokens=5, read=lambda _p: next(script),
+                      device="cpu")
+    assert [m["role"] for m in transcript] == ["user", "assistant", "user", "assistant"]
+    assert "bot> " in capsys.readouterr().out
+
+
+def test_chat_is_never_a_cache_hit(make_cfg) -> None:  # noqa: ANN001
+    from alchemy.stages.infer import fingerprint_extra
+
+    assert fingerprint_extra(make_cfg()) is None
+    chat_cfg = make_cfg("infer.chat=true")
+    assert fingerprint_extra(chat_cfg) != fingerprint_extra(chat_cfg)
