@@ -414,3 +414,17 @@ def test_outputs_are_deterministic():
     first = run()
     assert first == run() and len(first) > 10
     assert all(x["meta"]["path"] for x in first if "meta" in x)
+
+
+def test_bounded_quarantines_anything_a_parser_raises(tmp_path: Path):
+    from alchemy.sources import bounded
+
+    def parse_file(path, cfg):
+        yield Record("jira:A-1", "jira", "issue", "ok", "kept before the failure")
+        raise KeyError("fields")
+
+    parse_file.__module__ = "alchemy.sources.jira"
+    items = list(bounded(parse_file)(tmp_path / "x.json", {"raw_dir": str(tmp_path)}))
+    assert isinstance(items[0], Record)
+    assert isinstance(items[1], Quarantine) and items[1].source == "jira"
+    assert items[1].path == "x.json" and items[1].reason == "unparseable file: KeyError: 'fields'"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import importlib
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -35,18 +36,29 @@ Items = Iterator[Record | Quarantine]
 
 
 def bounded(parse: Callable[..., Items]) -> Callable[..., Items]:
-    """Wrap parse_file/parse_dir: a record over the size limit becomes a Quarantine entry."""
+    """Wrap parse_file/parse_dir: the last line of defence for every parser.
+
+    A record over the size limit becomes a Quarantine entry, and so does anything a parser
+    raises (the items it yielded before are kept): bad input never crashes a run.
+    """
+    source = parse.__module__.rsplit(".", 1)[-1]
 
     @functools.wraps(parse)
     def wrapper(path: Any, cfg: Any) -> Items:
         limit = int(cfg.get("max_record_chars") or MAX_RECORD_CHARS)
-        for item in parse(path, cfg):
-            if isinstance(item, Record) and len(item.text) > limit:
-                yield Quarantine(item.source, str(item.meta.get("path") or ""),
-                                 f"record too large: {len(item.text):,} characters "
-                                 f"(limit {limit:,})", item.id)
-            else:
-                yield item
+        try:
+            for item in parse(path, cfg):
+                if isinstance(item, Record) and len(item.text) > limit:
+                    yield Quarantine(item.source, str(item.meta.get("path") or ""),
+                                     f"record too large: {len(item.text):,} characters "
+                                     f"(limit {limit:,})", item.id)
+                else:
+                    yield item
+        except Exception as exc:
+            from alchemy.sources.markup.common import rel_path
+
+            yield Quarantine(source, rel_path(Path(path), cfg),
+                             f"unparseable file: {type(exc).__name__}: {exc}")
 
     return wrapper
 

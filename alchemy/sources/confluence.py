@@ -26,11 +26,7 @@ USERS_FILE = "users.json"
 @bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Yield one Record per page in a REST JSON file or an HTML export page."""
-    try:
-        yield from _parse(Path(path), cfg)
-    except Exception as exc:  # last line of defence: bad input never crashes a run
-        yield Quarantine(SOURCE, rel_path(Path(path), cfg),
-                         f"unparseable file: {type(exc).__name__}: {exc}")
+    yield from _parse(Path(path), cfg)  # bounded() quarantines anything it raises
 
 
 def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:

@@ -165,11 +165,7 @@ def _new_path(path: str) -> str:
 @bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """One Record per commit line of a ``<repo>.commits.jsonl`` dump; bad lines quarantined."""
-    try:
-        yield from _parse(Path(path), cfg)
-    except Exception as exc:  # last line of defence: bad input never crashes a run
-        yield Quarantine(SOURCE, rel_path(Path(path), cfg),
-                         f"unparseable file: {type(exc).__name__}: {exc}")
+    yield from _parse(Path(path), cfg)  # bounded() quarantines anything it raises
 
 
 @bounded

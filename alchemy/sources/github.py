@@ -86,11 +86,7 @@ def _embedded(pr: Mapping[str, Any]) -> list[tuple[str, Any]]:
 @bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """PR records of one file, with embedded comments; comment-only files need parse_dir."""
-    try:
-        yield from _parse(Path(path), cfg)
-    except Exception as exc:  # last line of defence: bad input never crashes a run
-        yield Quarantine(SOURCE, rel_path(Path(path), cfg),
-                         f"unparseable file: {type(exc).__name__}: {exc}")
+    yield from _parse(Path(path), cfg)  # bounded() quarantines anything it raises
 
 
 def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:

@@ -26,11 +26,7 @@ Item = tuple[Any, list[Any], list[Any]]  # (issue, extra comments, extra user ob
 @bounded
 def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Yield one Record per issue in the file; bad files and issues become Quarantine."""
-    try:
-        yield from _parse(Path(path), cfg)
-    except Exception as exc:  # last line of defence: bad input never crashes a run
-        yield Quarantine(SOURCE, rel_path(Path(path), cfg),
-                         f"unparseable file: {type(exc).__name__}: {exc}")
+    yield from _parse(Path(path), cfg)  # bounded() quarantines anything it raises
 
 
 def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
