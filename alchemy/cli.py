@@ -37,15 +37,30 @@ def run(cfg: DictConfig) -> dict:
     return report
 
 
+def objective(report: dict) -> float | None:
+    """What an Optuna sweep (recipe=sweep-optuna) minimises: the adapter's held-out eval loss.
+
+    Falls back to the train stage's own figures when eval did not run; other sweepers and
+    single runs ignore the value.
+    """
+    stages = report.get("stages") or {}
+    train = stages.get("train") or {}
+    for value in (((stages.get("eval") or {}).get("adapter") or {}).get("loss"),
+                  train.get("eval_loss"), train.get("train_loss")):
+        if value is not None:
+            return float(value)
+    return None
+
+
 @hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name="config")
-def _app(cfg: DictConfig) -> None:
+def _app(cfg: DictConfig) -> float | None:
     global _task_started
     _task_started = True
     from alchemy.runner import StageFailed
     from alchemy.stages import ConfigError
 
     try:
-        run(cfg)
+        return objective(run(cfg))
     except ConfigError as exc:
         log.error("config error: %s", exc)
         print(f"alchemy: config error: {exc}", file=sys.stderr)

@@ -69,7 +69,9 @@ def _fmt(value: Any) -> str:
 def summarise(sweep_dir: Path) -> list[dict[str, Any]]:
     """Write the three summary files into `sweep_dir`; return the ranked rows."""
     sweep_dir = Path(sweep_dir)
-    jobs = [p for p in sweep_dir.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    # A job folder has Hydra's .hydra/ (written at job start, so failed jobs count too);
+    # anything else in the sweep folder (mlruns/, tensorboard/) is not a job.
+    jobs = [p for p in sweep_dir.iterdir() if (p / ".hydra").is_dir()]
     rows = sorted((_row(j) for j in jobs), key=lambda r: (_key(r), r["job"]))
     # Show what the jobs differ in: overrides every job shares are noise in the table.
     common = set.intersection(*(set(r["overrides"].split()) for r in rows)) if rows else set()

@@ -23,6 +23,8 @@ from alchemy.train.compat import apply_if_needed
 from alchemy.train.data import read_chats
 from alchemy.train.device import pick_device, pick_precision
 from alchemy.train.loading import load_base
+from alchemy.train.tracking import parse as parse_report_to
+from alchemy.train.tracking import run_name, tracking_env
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,8 @@ def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Pat
         use_cpu=device == "cpu",
         dataloader_pin_memory=device == "cuda",
         assistant_only_loss=True,
-        report_to=str(train_cfg.get("report_to") or "none"),
+        report_to=parse_report_to(train_cfg.get("report_to")) or "none",
+        run_name=run_name(),
         save_strategy="steps" if save_steps > 0 else "no",
         save_steps=max(save_steps, 1),
         save_total_limit=2,  # the newest to resume from, and one more in case it is torn
@@ -186,54 +189,56 @@ def train_adapter(
 
             cpt_metrics = continued_pretraining(model, tokenizer, list(cpt_texts or []), cpt_cfg,
                                                 train_cfg, device, precision, checkpoints / "cpt")
-    trainer = SFTTrainer(
-        model=model,
-        args=_sft_config(train_cfg, device, precision, checkpoints, eval_ds is not None),
-        train_dataset=train_ds,
-        eval_dataset=eval_ds,
-        processing_class=tokenizer,
-        peft_config=peft_config,
-        callbacks=callbacks,
-    )
-    trainable, total = trainer.model.get_nb_trainable_parameters()
-    log.info(
-        "training LoRA r=%s on %s: %d/%d params trainable, %d examples",
-        lora_cfg.get("r", 16),
-        ", ".join(targets),
-        trainable,
-        total,
-        len(chats),
-    )
-    start = time.perf_counter()
-    if resume_from:
-        log.info("resuming from %s", resume_from)
-    result = trainer.train(resume_from_checkpoint=resume_from)
-    seconds = time.perf_counter() - start
-    resumed = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
-    curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h]
-    metrics: dict[str, Any] = {
-        "train_loss": float(result.training_loss),
-        "final_loss": curve[-1][1] if curve else float("nan"),
-        "loss_curve": curve,
-        "tokens_seen": int(max((h.get("num_tokens", 0) for h in trainer.state.log_history),
-                               default=0)),
-        "steps": int(result.global_step),
-        "train_seconds": round(seconds, 2),
-        "seconds_per_step": round(seconds / max(result.global_step - resumed, 1), 3),
-        "trainable_params": int(trainable),
-        "total_params": int(total),
-        "device": device,
-        "precision": precision,
-        "examples": len(chats),
-        "target_modules": targets,
-        "truncated": truncated,
-        "resumed_from_step": resumed,
-        "rocm_shims": shims,
-    } | cpt_metrics
-    if eval_ds is not None:
-        eval_loss = float(trainer.evaluate()["eval_loss"])
-        metrics["eval_loss"] = eval_loss
-        metrics["eval_perplexity"] = math.exp(min(eval_loss, 50.0))
+    # Tracking logs go to the run folder (see alchemy.train.tracking), not the checkpoints.
+    with tracking_env(train_cfg.get("report_to"), out_dir):
+        trainer = SFTTrainer(
+            model=model,
+            args=_sft_config(train_cfg, device, precision, checkpoints, eval_ds is not None),
+            train_dataset=train_ds,
+            eval_dataset=eval_ds,
+            processing_class=tokenizer,
+            peft_config=peft_config,
+            callbacks=callbacks,
+        )
+        trainable, total = trainer.model.get_nb_trainable_parameters()
+        log.info(
+            "training LoRA r=%s on %s: %d/%d params trainable, %d examples",
+            lora_cfg.get("r", 16),
+            ", ".join(targets),
+            trainable,
+            total,
+            len(chats),
+        )
+        start = time.perf_counter()
+        if resume_from:
+            log.info("resuming from %s", resume_from)
+        result = trainer.train(resume_from_checkpoint=resume_from)
+        seconds = time.perf_counter() - start
+        resumed = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
+        curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h]
+        metrics: dict[str, Any] = {
+            "train_loss": float(result.training_loss),
+            "final_loss": curve[-1][1] if curve else float("nan"),
+            "loss_curve": curve,
+            "tokens_seen": int(max((h.get("num_tokens", 0) for h in trainer.state.log_history),
+                                   default=0)),
+            "steps": int(result.global_step),
+            "train_seconds": round(seconds, 2),
+            "seconds_per_step": round(seconds / max(result.global_step - resumed, 1), 3),
+            "trainable_params": int(trainable),
+            "total_params": int(total),
+            "device": device,
+            "precision": precision,
+            "examples": len(chats),
+            "target_modules": targets,
+            "truncated": truncated,
+            "resumed_from_step": resumed,
+            "rocm_shims": shims,
+        } | cpt_metrics
+        if eval_ds is not None:
+            eval_loss = float(trainer.evaluate()["eval_loss"])
+            metrics["eval_loss"] = eval_loss
+            metrics["eval_perplexity"] = math.exp(min(eval_loss, 50.0))
     out_dir.mkdir(parents=True, exist_ok=True)
     trainer.model.save_pretrained(out_dir)
     tokenizer.save_pretrained(out_dir)
