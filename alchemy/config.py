@@ -96,11 +96,16 @@ class SourcesConfig:
 
 @dataclass
 class EngineConfig:
-    name: str = "auto"  # auto | python
+    name: str = "auto"  # auto | python | spark
     workers: int | None = None  # python engine processes; null = every core
-    master: str = "local[*]"  # Spark master URL, used by the Spark engine
-    conf: dict[str, Any] = field(default_factory=dict)
-    auto_spark_min_bytes: int = 1_000_000_000
+    master: str = "local[*]"  # Spark master URL: local[*], spark://host:7077, yarn, k8s://...
+    conf: dict[str, Any] = field(default_factory=dict)  # any Spark setting, e.g. spark.driver.memory
+    auto_spark_min_bytes: int = 1_000_000_000  # auto: below this much input, python
+    output: str = "single"  # single: train.jsonl | partitioned: train/ folder of part files
+    output_dir: str | None = None  # partitioned: where the parts go (path, s3a://, hdfs://)
+    batch_bytes: int = 1_000_000  # python: records per phase-1 task, in bytes
+    spill_bytes: int = 64_000_000  # python: sort buffer (all workers) before a run is spilled
+    spill_dir: str | None = None  # python: where run files go; null = the stage's build folder
 
 
 @dataclass
@@ -235,10 +240,33 @@ class TrainConfig:
 
 
 @dataclass
+class CleanFilterConfig:
+    min_words: int = 5  # fewer words: dropped (too_few_words)
+    max_symbol_ratio: float = 1.0  # symbols per letter/digit above this: dropped (symbols)
+    max_repeated_line_ratio: float = 0.5  # share of lines repeating an earlier line
+    boilerplate: bool = True  # strip signatures, "Sent from...", disclaimers, bot comments
+    languages: list[str] = field(default_factory=list)  # e.g. [en, de]; [] = no language check
+
+
+@dataclass
+class CleanNearDupConfig:
+    enabled: bool = True
+    threshold: float = 0.8  # estimated Jaccard of word shingles at which records are near duplicates
+    num_perm: int = 128  # MinHash permutations
+    shingle: int = 5  # words per shingle
+    seed: int = 1
+    bands: int | None = None  # LSH bands x rows; null = datasketch's optimum for the threshold
+    rows: int | None = None
+
+
+@dataclass
 class CleanConfig:
     min_chars: int = 40
     max_chars: int = 200_000
     dedup: bool = True
+    filters: CleanFilterConfig = field(default_factory=CleanFilterConfig)
+    near_dup: CleanNearDupConfig = field(default_factory=CleanNearDupConfig)
+    dropped_sample: int = 20  # sanitized examples per drop reason in dropped_sample.jsonl
 
 
 @dataclass

@@ -64,3 +64,12 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+def read_corpus(clean_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """The clean stage's records: train.jsonl, or with engine.output=partitioned the part
+    files of train/ in name order (their concatenation is the same corpus)."""
+    single = Path(clean_dir) / "train.jsonl"
+    parts = [single] if single.is_file() else sorted((Path(clean_dir) / "train").glob("part-*"))
+    for part in parts:
+        yield from read_jsonl(part)

@@ -1,7 +1,7 @@
-"""Record functions shared by every engine: normalise, filter, dedup key.
+"""Text functions shared by every engine: normalise, truncate, exact-duplicate keys.
 
-They are pure functions of one record, so the Python engine and (later) Spark run exactly
-the same code and give the same output.
+They are pure functions of one string, so the Python engine and Spark run exactly the same
+code and give the same output.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ _BLANKS = re.compile(r"\n{3,}")
 
 def normalise(text: str) -> str:
     """NFC, no zero-width or control characters, \\n line ends, at most one blank line."""
-    text = unicodedata.normalize("NFC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    text = _ZERO_WIDTH.sub("", text)
+    if not text.isascii():  # ASCII is already NFC and has no zero-width or no-break spaces
+        text = unicodedata.normalize("NFC", text).replace("\u00a0", " ")
+        text = _ZERO_WIDTH.sub("", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text)
     text = _TRAILING.sub("\n", text)
     text = _BLANKS.sub("\n\n", text)
@@ -37,5 +38,18 @@ def truncate(text: str, max_chars: int) -> tuple[str, bool]:
 
 def dedup_key(text: str) -> str:
     """Exact-duplicate key: case- and whitespace-insensitive hash of the text."""
-    canon = " ".join(text.lower().split())
-    return hashlib.sha1(canon.encode("utf-8")).hexdigest()
+    return hashlib.sha1(canonical(text).encode("utf-8")).hexdigest()
+
+
+def canonical(text: str) -> str:
+    """The text exact dedup compares: lower case, runs of whitespace as one space."""
+    return " ".join(text.lower().split())
+
+
+def exact_key(text: str) -> tuple[int, int]:
+    """128-bit exact-duplicate key of the canonical text as two signed 64-bit ints.
+
+    Signed so that Spark (LongType) and NumPy (int64) hold and group it the same way.
+    """
+    raw = hashlib.blake2b(canonical(text).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return int.from_bytes(raw[:8], "little", signed=True), int.from_bytes(raw[8:], "little", signed=True)

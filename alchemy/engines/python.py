@@ -1,102 +1,176 @@
-"""The pure-Python engine: parse every source, normalise, sanitize, dedup, filter, write.
+"""The Python engine: every core, bounded memory, no Java and no Spark import.
 
-No Java and no Spark on this path. Records are sorted by id before masking, so placeholder
-numbering and the output are deterministic.
+Three passes over data that lives on disk, never in one list:
+
+1. parse (parallel over groups of files): parse, ``prepare``, collect person names, and
+   spill records as sorted run files (``spill.py``).
+2. phase 1 (parallel over batches): the driver k-way merges the runs by id, keeps one copy
+   per id, and hands id-ordered batches to the workers; a worker sanitizes (phase 1),
+   filters and keys its batch, writes the records to a batch file, and returns only small
+   per-record figures (reason, exact key, LSH band keys, MinHash signature).
+3. dedup and write: exact and near duplicates are resolved on NumPy arrays indexed by id
+   rank (``cleaning/dedup.py``); then the batch files are read back in order, placeholders
+   are numbered (phase 2) and train.jsonl is written.
+
+Memory is a batch of records per process, plus about 25 bytes per record of keys while
+duplicates are resolved (signatures stay in a memory-mapped file).
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import pickle
+import shutil
+import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
-from alchemy import sources
-from alchemy.cleaning.text import dedup_key, normalise, truncate
-from alchemy.records import Quarantine, Record, write_jsonl
-from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats, collect_people
+from alchemy.cleaning import dedup
+from alchemy.cleaning.options import clean_options
+from alchemy.cleaning.pipeline import ERROR, REASONS
+from alchemy.engines.output import Outputs, figures, write_quarantine
+from alchemy.engines.pool import Workers, resolve_workers
+from alchemy.engines.python_tasks import parse_task, phase1_task, read_batch
+from alchemy.engines.spill import collapse, merge_runs
+from alchemy.engines.units import group_units, plan_units, source_configs
+from alchemy.sanitize import SanitizeContext, SanitizeStats
 
 log = logging.getLogger("alchemy")
+SMALL = 2_000_000  # input bytes per worker below which workers=null uses fewer processes
+CODES = {None: 0, **{r: i + 1 for i, r in enumerate(REASONS)}, ERROR: 255}
+NAMES = {v: k for k, v in CODES.items()}
 
 
-def parse_source(name: str, scfg: dict[str, Any], files: list[Path]) -> Iterator[Record | Quarantine]:
-    """Every item a source's parser yields; a parser crash becomes a quarantine entry."""
-    module = sources.get(name)
-    if hasattr(module, "parse_dir"):
-        units: list[tuple[Path, Any]] = [(Path(scfg["raw_dir"]), module.parse_dir)]
-    else:
-        units = [(f, module.parse_file) for f in files]
-    for path, fn in tqdm(units, desc=f"parse {name}", unit="file", leave=False, disable=None):
-        try:
-            yield from fn(path, scfg)
-        except Exception as exc:  # the contract says parsers don't raise; never lose a run to one
-            yield Quarantine(name, str(path), f"parser error: {type(exc).__name__}: {exc}")
+def _batches(entries: Iterator[Any], limit: int) -> Iterator[list[str]]:
+    rows: list[str] = []
+    size = 0
+    for e in entries:
+        rows.append(e[3])
+        size += len(e[3])
+        if size >= limit:
+            yield rows
+            rows, size = [], 0
+    if rows:
+        yield rows
 
 
 def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str, Any]) -> None:
-    clean = cfg.clean
-    records: dict[str, Record] = {}
-    quarantine: list[dict[str, Any]] = []
-    dropped: list[dict[str, Any]] = []
-    reasons: Counter[str] = Counter()
-    per_source: Counter[str] = Counter()
-    n_in = 0
-    for name, entry in inventory.items():
-        scfg = {**dict(cfg.source[name]), "raw_dir": entry["raw_dir"]}
-        for item in parse_source(name, scfg, [Path(f) for f in entry["files"]]):
-            if isinstance(item, Quarantine):
-                quarantine.append(item.to_dict())
-                continue
-            n_in += 1
-            per_source[name] += 1
-            item.text = normalise(item.text)
-            item.title = normalise(item.title)
-            item.text, cut = truncate(item.text, clean.max_chars)
-            if cut:
-                item.meta["truncated"] = True
-            if len(item.text) < clean.min_chars:
-                reasons["too_short"] += 1
-                dropped.append({"id": item.id, "reason": "too_short", "path": item.meta.get("path")})
-            elif item.id in records:  # the same issue/page exported twice: keep the fuller copy
-                old = records[item.id]
-                keep, lose = (item, old) if len(item.text) > len(old.text) else (old, item)
-                records[item.id] = keep
-                quarantine.append(Quarantine(name, str(lose.meta.get("path", "")),
-                                             f"superseded by a fuller copy of the same id in "
-                                             f"{keep.meta.get('path', '')}", item.id).to_dict())
-            else:
-                records[item.id] = item
+    """The clean pass on this machine's cores; fills ``metrics`` for report.json."""
+    eng, opts = cfg.engine, clean_options(cfg.clean)
+    scfgs = source_configs(cfg, inventory)
+    units = plan_units(inventory)
+    total = sum(u.size for u in units)
+    workers = resolve_workers(eng.get("workers"))
+    if eng.get("workers") is None:  # every core, but a small input is not worth the start-up
+        workers = max(1, min(workers, total // SMALL))
+    spill = int(eng.get("spill_bytes") or 64_000_000)
+    batch_bytes = int(eng.get("batch_bytes") or 1_000_000)
+    work = Path(tempfile.mkdtemp(prefix=".clean-", dir=eng.get("spill_dir") or out))
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    try:
+        with Workers(workers) as pool:
+            tasks = group_units(units, max(1 << 20, min(32 << 20, total // (4 * workers) + 1)))
+            args = [(i, t, scfgs, opts, str(work), spill // max(1, workers)) for i, t in enumerate(tasks)]
+            runs: list[str] = []
+            quarantine: list[dict[str, Any]] = []
+            people: set[str] = set()
+            per_source: Counter[str] = Counter()
+            for res in tqdm(pool.unordered(parse_task, args), total=len(args), desc="parse",
+                            unit="task", leave=False, disable=None):
+                runs += res["runs"]
+                quarantine += res["quarantine"]
+                people |= res["people"]
+                per_source.update(res["counts"])
+            timings["parse"] = time.perf_counter() - t0
 
-    # sanitize in two phases (see alchemy/sanitize): names run-wide, phase 1 per record (pure,
-    # parallelisable), phase 2 numbers placeholders in id order
-    ctx = SanitizeContext(cfg.sanitizer, collect_people(rec.meta for rec in records.values()))
-    numberer = Numberer(ctx.mode)
-    stats = SanitizeStats()
-    seen: set[str] = set()
-    kept = 0
-    with open(out / "train.jsonl", "w", encoding="utf-8") as fh:
-        for rid in tqdm(sorted(records), desc="sanitize", unit="rec", leave=False, disable=None):
-            result = ctx.sanitize_record(records[rid])
-            stats.add(records[rid].source, rid, result)
-            if result.record is None:
-                reasons["has_sensitive_data"] += 1
-                dropped.append({"id": rid, "reason": "has_sensitive_data"})
-                continue
-            key = dedup_key(result.record.text)
-            if clean.dedup and key in seen:
-                reasons["exact_duplicate"] += 1
-                dropped.append({"id": rid, "reason": "exact_duplicate"})
-                continue
-            seen.add(key)
-            rec = numberer.record(result.record)
-            fh.write(json.dumps(rec.to_dict(), ensure_ascii=False) + "\n")
-            kept += 1
-    write_jsonl(out / "quarantine.jsonl", quarantine)
-    write_jsonl(out / "dropped.jsonl", dropped)
-    metrics.update(records_in=n_in, records_out=kept, quarantined=len(quarantine),
-                   dropped=dict(reasons), by_source=dict(per_source), **stats.metrics(ctx))
+            ctx = SanitizeContext(cfg.sanitizer, sorted(people))
+            ctx_path = work / "ctx.pkl"
+            ctx_path.write_bytes(pickle.dumps(ctx))
+            rows = _batches(collapse(merge_runs(runs, work), quarantine), batch_bytes)
+            jobs = ((str(ctx_path), opts, str(work), i, r) for i, r in enumerate(rows))
+            stats, codes, keys = SanitizeStats(), [], []
+            sig_fh = open(work / "sig.bin", "wb")
+            band_fhs = [open(work / f"band-{k}.bin", "wb") for k in range(opts.bands if opts.near_dup else 0)]
+            n_batches = 0
+            for batch in tqdm(pool.ordered(phase1_task, jobs), desc="sanitize", unit="batch",
+                              leave=False, disable=None):
+                stats.merge(batch.stats)
+                quarantine += batch.quarantine
+                codes.append(np.array([CODES[r] for r in batch.reasons], dtype=np.uint8))
+                keys.append(batch.keys)
+                batch.sigs.tofile(sig_fh)
+                for k, fh in enumerate(band_fhs):
+                    np.ascontiguousarray(batch.bands[:, k]).tofile(fh)
+                n_batches += 1
+            sig_fh.close()
+            for fh in band_fhs:
+                fh.close()
+            timings["sanitize"] = time.perf_counter() - t0 - timings["parse"]
+
+        code = np.concatenate(codes) if codes else np.zeros(0, np.uint8)
+        dup_of = _resolve(opts, code, keys, work, metrics)
+        timings["dedup"] = time.perf_counter() - t0 - sum(timings.values())
+
+        parts = None
+        if eng.get("output", "single") == "partitioned":
+            parts = Path(eng.get("output_dir") or out / "train")
+        outputs = Outputs(out, ctx.mode, opts.sample, parts=parts)
+        targets = {t for t, _ in dup_of.values()}
+        names: dict[int, str] = {}
+        o = 0
+        for b in range(n_batches):
+            ids, srcs, paths, _, p1s = read_batch(str(work), b)
+            for rid, src, path, p1 in zip(ids, srcs, paths, p1s, strict=True):
+                c = int(code[o])
+                if o in targets:
+                    names[o] = rid
+                if c == 0:
+                    outputs.keep(p1)
+                elif c != CODES[ERROR]:
+                    target, m = dup_of.get(o, (None, None))
+                    twin = names.get(target) if target is not None else None
+                    outputs.drop(rid, NAMES[c], src, path, p1, twin, m / opts.num_perm if m else None)
+                o += 1
+        outputs.close()
+        write_quarantine(out, quarantine)
+        timings["write"] = time.perf_counter() - t0 - sum(timings.values())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    metrics.update(figures(sum(per_source.values()), per_source, outputs.kept, outputs.reasons,
+                           len(quarantine), stats, ctx))
+    metrics.update(workers=workers, input_bytes=total,
+                   timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))
+
+
+def _resolve(opts: Any, code: np.ndarray, keys: list[np.ndarray], work: Path,
+             metrics: dict[str, Any]) -> dict[int, tuple[int, int | None]]:
+    """Mark exact and near duplicates in ``code``; return ordinal -> (kept ordinal, matches)."""
+    dup_of: dict[int, tuple[int, int | None]] = {}
+    n = len(code)
+    if opts.dedup and n:
+        d, f = dedup.exact_groups(np.concatenate(keys), code == 0)
+        code[d] = CODES["exact_duplicate"]
+        dup_of.update((int(a), (int(b), None)) for a, b in zip(d, f, strict=True))
+    if opts.near_dup and n:
+        eligible = np.flatnonzero(code == 0)
+        edges = [dedup.star_edges(np.fromfile(work / f"band-{k}.bin", dtype=np.int64), eligible)
+                 for k in range(opts.bands)]
+        cand = np.unique(np.concatenate(edges), axis=0) if edges else np.empty((0, 2), np.int64)
+        sigs = np.memmap(work / "sig.bin", dtype=np.uint32, mode="r", shape=(n, opts.num_perm))
+        verified = dedup.verify(cand, sigs, opts.need)
+        del sigs
+        near = dedup.resolve_near((int(a), int(b), int(m)) for a, b, m in verified.tolist())
+        for o, (t, m) in near.items():
+            code[o] = CODES["near_duplicate"]
+            dup_of[int(o)] = (int(t), int(m))
+        metrics["near_dup"] = {"bands": opts.bands, "rows": opts.rows, "threshold": opts.threshold,
+                               "candidate_pairs": len(cand), "similar_pairs": len(verified)}
+    return dup_of

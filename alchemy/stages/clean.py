@@ -1,16 +1,29 @@
-"""clean: raw files -> parse -> markup to text -> normalise -> sanitize -> dedup -> filter.
+"""clean: raw files -> parse -> markup to text -> normalise -> sanitize -> filter -> dedup.
 
-Writes train.jsonl (the sanitized corpus), quarantine.jsonl (inputs that could not be used,
-with reasons) and dropped.jsonl (records filtered out, by reason, ids only).
+Writes train.jsonl (the sanitized corpus, sorted by id; with ``engine.output=partitioned`` a
+``train/`` folder of part files whose concatenation is that file), quarantine.jsonl (inputs
+that could not be used, with reasons), dropped.jsonl (every dropped record: id, reason) and
+dropped_sample.jsonl (a few sanitized examples per reason). The selected engine runs the
+pass; both engines give byte-identical output, so the engine is not in the fingerprint.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
 
 from alchemy.engines import select_engine
 from alchemy.stages import StageContext
+
+
+def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
+    """Only the output layout, and only when it is not the default single file."""
+    if cfg.engine.get("output", "single") == "single":
+        return {}
+    return {"output": cfg.engine.output, "output_dir": cfg.engine.get("output_dir")}
 
 
 def run(ctx: StageContext) -> None:
@@ -23,7 +36,9 @@ def run(ctx: StageContext) -> None:
     size = sum(Path(f).stat().st_size for e in inventory.values() for f in e["files"])
     engine, reason = select_engine(ctx.cfg, size)
     ctx.log.info("clean: engine %s (%s)", engine, reason)
-    from alchemy.engines.python import run_clean
-
+    if engine == "spark":
+        from alchemy.engines.spark import run_clean
+    else:
+        from alchemy.engines.python import run_clean
     run_clean(ctx.cfg, inventory, ctx.out, ctx.metrics)
     ctx.metrics.update(engine=engine, engine_reason=reason)

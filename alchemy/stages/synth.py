@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from alchemy.records import read_jsonl, write_jsonl
+from alchemy.records import read_corpus, write_jsonl
 from alchemy.stages import ConfigError, StageContext
 from alchemy.synth.dataset import eval_documents, row, split_and_dedup
 
@@ -87,7 +87,7 @@ def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any]) 
 
 def run(ctx: StageContext) -> None:
     scfg = ctx.cfg.synth
-    records = list(read_jsonl(ctx.inputs["clean"] / "train.jsonl"))
+    records = list(read_corpus(ctx.inputs["clean"]))
     ctx.metrics.update(generator=scfg.generator, model=scfg.model, records=len(records))
     if scfg.generator == "offline":
         rows = _offline(records, scfg, ctx.metrics)

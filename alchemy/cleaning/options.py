@@ -1,0 +1,94 @@
+"""The clean settings as one small, picklable value that workers and Spark executors receive.
+
+Built once on the driver from ``cfg.clean``. The MinHash permutations and the LSH band/row
+split are taken from datasketch here, so executors need neither datasketch nor the config.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    min_chars: int = 40
+    max_chars: int = 200_000
+    dedup: bool = True
+    min_words: int = 5
+    max_symbol_ratio: float = 1.0
+    max_repeated_line_ratio: float = 0.5
+    boilerplate: bool = True
+    languages: tuple[str, ...] = ()
+    near_dup: bool = True
+    threshold: float = 0.8
+    num_perm: int = 128
+    shingle: int = 5
+    seed: int = 1
+    bands: int = 9
+    rows: int = 13
+    sample: int = 20
+    perm_a: tuple[int, ...] = ()
+    perm_b: tuple[int, ...] = ()
+
+    @property
+    def need(self) -> int:
+        """Equal signature positions a candidate pair needs (integer, so engines agree exactly)."""
+        return max(1, math.ceil(round(self.threshold * self.num_perm, 6)))
+
+    def permutations(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.array(self.perm_a, dtype=np.uint32), np.array(self.perm_b, dtype=np.uint32)
+
+
+Perms = tuple[int, ...]
+
+
+@lru_cache(maxsize=16)
+def lsh_setup(threshold: float, num_perm: int, seed: int) -> tuple[int, int, Perms, Perms]:
+    """datasketch's optimal (bands, rows) for the threshold, and its permutations for the seed."""
+    from datasketch import MinHash, MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+    return int(lsh.b), int(lsh.r), tuple(int(x) for x in a), tuple(int(x) for x in b)
+
+
+def clean_options(clean: Any) -> CleanOptions:
+    """CleanOptions from the ``clean`` config node (a DictConfig or a plain mapping)."""
+    filters = clean.get("filters") or {}
+    near = clean.get("near_dup") or {}
+    threshold = float(near.get("threshold", 0.8))
+    num_perm = int(near.get("num_perm", 128))
+    seed = int(near.get("seed", 1))
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"clean.near_dup.threshold must be in (0, 1], not {threshold}")
+    enabled = bool(near.get("enabled", True))
+    bands, rows, a, b = lsh_setup(threshold, num_perm, seed) if enabled else (1, 1, (), ())
+    if near.get("bands") and near.get("rows"):
+        bands, rows = int(near["bands"]), int(near["rows"])
+        if bands * rows > num_perm:
+            raise ValueError(f"clean.near_dup: bands x rows ({bands * rows}) exceeds num_perm ({num_perm})")
+    return CleanOptions(
+        min_chars=int(clean.get("min_chars", 40)),
+        max_chars=int(clean.get("max_chars", 200_000)),
+        dedup=bool(clean.get("dedup", True)),
+        min_words=int(filters.get("min_words", 5)),
+        max_symbol_ratio=float(filters.get("max_symbol_ratio", 1.0)),
+        max_repeated_line_ratio=float(filters.get("max_repeated_line_ratio", 0.5)),
+        boilerplate=bool(filters.get("boilerplate", True)),
+        languages=tuple(str(x) for x in filters.get("languages") or ()),
+        near_dup=enabled,
+        threshold=threshold,
+        num_perm=num_perm,
+        shingle=int(near.get("shingle", 5)),
+        seed=seed,
+        bands=bands,
+        rows=rows,
+        sample=int(clean.get("dropped_sample", 20)),
+        perm_a=a,
+        perm_b=b,
+    )

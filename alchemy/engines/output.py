@@ -1,0 +1,88 @@
+"""The clean stage's files and figures, written the same way by every engine.
+
+Records arrive in id order with their fate. Kept ones get their placeholders numbered
+(phase 2) and go to train.jsonl; dropped ones are listed in dropped.jsonl (id, reason,
+path) and the first ``clean.dropped_sample`` of each reason go, sanitized, to
+dropped_sample.jsonl next to quarantine.jsonl. Nothing unmasked is ever written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from alchemy.cleaning.pipeline import REASONS, final_line, sample_entry
+from alchemy.records import write_jsonl
+from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
+
+TRAIN, QUARANTINE = "train.jsonl", "quarantine.jsonl"
+DROPPED, SAMPLE = "dropped.jsonl", "dropped_sample.jsonl"
+
+
+class Outputs:
+    """Streaming writer of train.jsonl, dropped.jsonl and dropped_sample.jsonl."""
+
+    def __init__(self, out: Path, mode: str, sample: int, train: bool = True,
+                 parts: Path | None = None, part_bytes: int = 128_000_000) -> None:
+        self.numberer = Numberer(mode)
+        self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
+        if parts is not None:
+            parts.mkdir(parents=True, exist_ok=True)
+        self.train = open(self._next_name(out), "w", encoding="utf-8") if train else None
+        self.dropped = open(out / DROPPED, "w", encoding="utf-8")
+        self.sample_path = out / SAMPLE
+        self.sample = sample
+        self.samples: list[dict[str, Any]] = []
+        self.reasons: Counter[str] = Counter()
+        self.kept = 0
+
+    def _next_name(self, out: Path) -> Path:
+        if self.parts is None:
+            return out / TRAIN
+        self.part_no += 1
+        return self.parts / f"part-{self.part_no - 1:05d}.jsonl"
+
+    def keep(self, p1: str) -> None:
+        if self.train is not None:
+            line = final_line(self.numberer, p1) + "\n"
+            if self.parts is not None and self.written >= self.part_bytes:
+                self.train.close()
+                self.train, self.written = open(self._next_name(self.parts), "w", encoding="utf-8"), 0
+            self.train.write(line)
+            self.written += len(line)
+        self.kept += 1
+
+    def drop(self, rid: str, reason: str, source: str, path: str, p1: str | None,
+             duplicate_of: str | None = None, similarity: float | None = None) -> None:
+        self.reasons[reason] += 1
+        row: dict[str, Any] = {"id": rid, "reason": reason, "path": path}
+        if duplicate_of is not None:
+            row["duplicate_of"] = duplicate_of
+        self.dropped.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if self.reasons[reason] <= self.sample:
+            self.samples.append(sample_entry(rid, reason, source, path, p1, duplicate_of, similarity))
+
+    def close(self) -> None:
+        if self.train is not None:
+            self.train.close()
+        self.dropped.close()
+        write_jsonl(self.sample_path, self.samples)
+
+
+def quarantine_order(q: dict[str, Any]) -> tuple[str, str, str, str]:
+    return (str(q.get("source", "")), str(q.get("path", "")), str(q.get("id", "")), str(q.get("reason", "")))
+
+
+def write_quarantine(out: Path, entries: list[dict[str, Any]]) -> None:
+    write_jsonl(out / QUARANTINE, sorted(entries, key=quarantine_order))
+
+
+def figures(n_in: int, per_source: dict[str, int], kept: int, reasons: Counter[str], quarantined: int,
+            stats: SanitizeStats, ctx: SanitizeContext) -> dict[str, Any]:
+    """The figures report.json gets for the clean stage (identical keys on every engine)."""
+    dropped = {r: reasons[r] for r in REASONS if reasons.get(r)}
+    return {"records_in": n_in, "records_out": kept, "quarantined": quarantined, "dropped": dropped,
+            "dropped_total": sum(dropped.values()), "by_source": dict(sorted(per_source.items())),
+            **stats.metrics(ctx)}

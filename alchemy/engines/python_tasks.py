@@ -1,0 +1,65 @@
+"""What a Python-engine worker runs (importable, so the forkserver can preload it).
+
+``parse_task``: parse a group of units, prepare the records, spill them as sorted runs.
+``phase1_task``: phase 1 + filters + keys for one batch of id-ordered records; the records
+go to a batch file on disk, only the small per-record figures go back to the driver.
+"""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+from typing import Any
+
+from alchemy.cleaning.options import CleanOptions
+from alchemy.cleaning.pipeline import Batch, phase1_batch
+from alchemy.engines.spill import RunWriter
+from alchemy.engines.units import Unit, entries
+from alchemy.sanitize import SanitizeContext
+
+_CTX: dict[str, SanitizeContext] = {}
+
+
+def parse_task(task_no: int, units: list[Unit], scfgs: dict[str, dict[str, Any]], opts: CleanOptions,
+               work: str, spill_bytes: int) -> dict[str, Any]:
+    """Parse units into sorted run files; return run paths, quarantine, names and counts."""
+    writer = RunWriter(Path(work), f"parse-{task_no:05d}", spill_bytes)
+    quarantine: list[dict[str, Any]] = []
+    people: set[str] = set()
+    counts: dict[str, int] = {}
+    for unit in units:
+        for e in entries(unit, scfgs[unit.source], opts, people):
+            if isinstance(e, dict):
+                quarantine.append(e)
+            else:
+                writer.add(e)
+                counts[unit.source] = counts.get(unit.source, 0) + 1
+    return {"runs": writer.flush(), "quarantine": quarantine, "people": people, "counts": counts}
+
+
+def load_ctx(path: str) -> SanitizeContext:
+    """The run's sanitizer context, unpickled once per process."""
+    if path not in _CTX:
+        _CTX.clear()
+        with open(path, "rb") as fh:
+            _CTX[path] = pickle.load(fh)
+    return _CTX[path]
+
+
+def batch_path(work: str, batch_no: int) -> Path:
+    return Path(work) / f"p1-{batch_no:07d}.pkl"
+
+
+def phase1_task(ctx_path: str, opts: CleanOptions, work: str, batch_no: int, rows: list[str]) -> Batch:
+    """Phase 1 for one batch; the records are written to disk, the figures returned."""
+    batch = phase1_batch(load_ctx(ctx_path), opts, rows)
+    with open(batch_path(work, batch_no), "wb") as fh:
+        pickle.dump((batch.ids, batch.sources, batch.paths, batch.reasons, batch.p1), fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
+    batch.ids, batch.sources, batch.paths, batch.p1 = [], [], [], []
+    return batch
+
+
+def read_batch(work: str, batch_no: int) -> tuple[list[str], list[str], list[str], list[Any], list[Any]]:
+    with open(batch_path(work, batch_no), "rb") as fh:
+        return pickle.load(fh)
