@@ -14,12 +14,14 @@ from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from alchemy.config import CONF_DIR, register_configs
 
 log = logging.getLogger("alchemy")
 _task_started = False
+_failed_jobs: list[int] = []
 
 
 def run(cfg: DictConfig) -> dict:
@@ -68,6 +70,11 @@ def _app(cfg: DictConfig) -> float | None:
     except StageFailed as exc:
         log.error("%s", exc)
         print(f"alchemy: {exc}", file=sys.stderr)
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            # One failed job must not stop a sweep: its report.json holds the error, the sweep
+            # summary lists it, and the process exits 1 once every job has run.
+            _failed_jobs.append(HydraConfig.get().job.num)
+            return float("nan")  # Optuna records the trial as failed
         sys.exit(1)
 
 
@@ -83,6 +90,9 @@ def main() -> None:
         if exc.code == 1 and not _task_started:
             sys.exit(2)
         raise
+    if _failed_jobs:
+        print(f"alchemy: {len(_failed_jobs)} sweep job(s) failed: {_failed_jobs}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

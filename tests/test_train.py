@@ -340,3 +340,20 @@ def test_smollm2_gguf_converts_and_answers(tmp_path: Path) -> None:
     check_template(AutoTokenizer.from_pretrained(folder))
     text = answer(cfg, tmp_path, "What is the capital of France?", max_new_tokens=16, device="cpu")
     assert "Paris" in text
+
+
+def test_missing_or_empty_sft_file_gives_a_clear_error(tmp_path) -> None:
+    import pytest
+
+    from alchemy.train.data import read_chats
+
+    with pytest.raises(FileNotFoundError, match="chat data not found"):
+        read_chats(tmp_path / "sft_train.jsonl")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n")
+    with pytest.raises(ValueError, match="holds no usable chat examples"):
+        read_chats(empty)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"messages": []}\nnot json\n')
+    with pytest.raises(ValueError, match=r"no usable chat examples \(2 skipped\)"):
+        read_chats(bad)
