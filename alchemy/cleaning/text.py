@@ -36,11 +36,6 @@ def truncate(text: str, max_chars: int) -> tuple[str, bool]:
     return text[: cut if cut > max_chars // 2 else max_chars].rstrip(), True
 
 
-def dedup_key(text: str) -> str:
-    """Exact-duplicate key: case- and whitespace-insensitive hash of the text."""
-    return hashlib.sha1(canonical(text).encode("utf-8")).hexdigest()
-
-
 def canonical(text: str) -> str:
     """The text exact dedup compares: lower case, runs of whitespace as one space."""
     return " ".join(text.lower().split())
