@@ -65,6 +65,7 @@ class Runner:
         check_stage_names(force, "pipeline.force")
         self.force = set(ORDER) if "all" in force else set(force)
         self._fps: dict[str, str] = {}
+        self._payloads: dict[str, dict[str, Any]] = {}  # what each fingerprint was computed from
         self.external_adapter = self._external_adapter()
 
     # ---- planning ----
@@ -102,6 +103,7 @@ class Runner:
                 payload["extra"] = extra(self.cfg)
             if name == "infer" and self.external_adapter is not None:
                 payload["adapter"] = str(self.external_adapter.resolve())
+            self._payloads[name] = payload
             self._fps[name] = fingerprint(payload)
         return self._fps[name]
 
@@ -142,9 +144,8 @@ class Runner:
                 log.info("%s: running (fingerprint %s)", name, fp)
                 t0 = time.time()
                 metrics: dict[str, Any] = {}
-                info = {"config": {k: _subtree(self.cfg, k, stage.ignore_keys)
-                                   for k in stage.config_keys},
-                        "inputs": {i: self.fp(i) for i in self.inputs_of(name)},
+                payload = self._payloads[name]
+                info = {"config": payload["config"], "inputs": payload["inputs"],
                         "alchemy_version": __version__}
                 try:
                     with self.store.building(name, fp, info) as (tmp, metrics):
