@@ -86,7 +86,8 @@ def test_call_cache_is_durable_and_shared_by_processes(tmp_path) -> None:
     for p in procs:
         p.start()
     for p in procs:
-        p.join(30)
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]  # both opened a brand-new database at once
     cache = CallCache(path)
     assert len(cache) == 100 and cache.get("k73")["content"] == "reply 73"
     assert cache.get("nope") is None

@@ -46,9 +46,26 @@ class CallCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None,
                                   check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(_SCHEMA)
+        self._setup()
+
+    def _setup(self, patience_s: float = 60.0) -> None:
+        """WAL mode and the table, retried: two processes opening a new database at once can
+        get "database is locked" from the journal-mode switch, which SQLite does not route
+        through its busy handler (so ``timeout=`` alone does not cover it)."""
+        deadline = time.monotonic() + patience_s
+        delay = 0.01
+        while True:
+            try:
+                if self.db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     def get(self, key: str) -> dict[str, Any] | None:
         row = self.db.execute("SELECT content, prompt_tokens, completion_tokens, cost FROM calls "
