@@ -98,9 +98,11 @@ def test_rate_limiter_paces_requests_and_tokens() -> None:
             await limiter.acquire(tokens)
         return time.monotonic() - t0
 
-    assert asyncio.run(go(RateLimiter(None, None), 1000, 10)) < 0.5
-    assert 0.4 < asyncio.run(go(RateLimiter(1200, None), 30, 1)) < 1.5  # 20/s, burst 20
-    assert 1.0 < asyncio.run(go(RateLimiter(None, 120_000), 3, 1500)) < 2.0  # 2000 tokens/s
+    # Lower bounds prove the pacing; the loose upper bounds only catch gross over-throttling
+    # (a loaded CI machine can stretch a few sleeps).
+    assert asyncio.run(go(RateLimiter(None, None), 1000, 10)) < 2.0
+    assert 0.4 < asyncio.run(go(RateLimiter(1200, None), 30, 1)) < 3.0  # 20/s, burst 20
+    assert 1.0 < asyncio.run(go(RateLimiter(None, 120_000), 3, 1500)) < 4.0  # 2000 tokens/s
     limiter = RateLimiter(None, None)
     limiter.pause(0.3)
     assert asyncio.run(go(limiter, 1, 1)) >= 0.25
