@@ -52,21 +52,17 @@ _BLANKS = re.compile(r"\n{3,}")
 @lru_cache(maxsize=1)
 def _automaton() -> Any:
     try:
-        import ahocorasick
+        import ahocorasick_rs
     except ImportError:
         return None
-    auto = ahocorasick.Automaton()
-    for t in _TRIGGERS:
-        auto.add_word(t, t)
-    auto.make_automaton()
-    return auto
+    return ahocorasick_rs.AhoCorasick(list(_TRIGGERS))
 
 
 def _triggered(low: str) -> bool:
     auto = _automaton()
     if auto is None:
         return any(t in low for t in _TRIGGERS)
-    return next(auto.iter(low), None) is not None
+    return bool(auto.find_matches_as_indexes(low))
 
 
 def _is_bot(author: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 # IBAN length per country (ISO 13616 registry); a wrong length fails before the checksum.
 IBAN_LENGTHS = dict(
@@ -127,10 +128,18 @@ def iban_ok(candidate: str) -> bool:
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
+_CLOG = [0.0] + [c * math.log2(c) for c in range(1, 1025)]  # c*log2(c), looked up not computed
+
+
 def entropy(s: str) -> float:
-    """Shannon entropy in bits per character."""
+    """Shannon entropy in bits per character: log2(n) - sum(c*log2(c))/n over the counts c."""
     n = len(s)
-    return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
+    if not n:
+        return 0.0
+    counts = Counter(s).values()
+    if n < len(_CLOG):
+        return math.log2(n) - sum(map(_CLOG.__getitem__, counts)) / n
+    return -sum(c / n * math.log2(c / n) for c in counts)
 
 
 _PLACEHOLDER = re.compile(
@@ -151,6 +160,7 @@ _PLACEHOLDER = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def is_placeholder(value: str) -> bool:
     """True for template markers, env references and dummy values: nothing to hide there."""
     v = value.strip("'\"` \t")
@@ -160,19 +170,40 @@ def is_placeholder(value: str) -> bool:
 
 
 _ENV_NAME = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")  # ACCESS_TOKEN: a variable's name
-_RUNS = [
-    s[i : i + 6]
-    for s in ("0123456789", "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    for i in range(len(s) - 5)
-]
-_DUMMY = re.compile(
-    r"(.)\1{7,}|(?i:your[_-]|put[_-]your|[_-]here\b|placeholder|redacted|changeme)|" + "|".join(_RUNS)
+# each character's successor in 0-9, a-z, A-Z; anything else maps to a byte no text byte equals
+_SUCC = bytes(
+    c + 1 if chr(c) in "012345678abcdefghijklmnopqrstuvwxyABCDEFGHIJKLMNOPQRSTUVWXY" else 0xFF
+    for c in range(256)
 )
+_REPEAT = re.compile(r"(.)\1{7,}")
+_FILLER_WORDS = ("your_", "your-", "put_your", "put-your", "placeholder", "redacted", "changeme")
+_HERE = re.compile(r"[_-]here\b")
+
+
+def _ascending_run(value: str, n: int = 6) -> bool:
+    """"123456", "abcdef", "ABCDEF": n characters each followed by its successor.
+
+    XOR of the text with its successor-shifted copy is zero exactly where a run continues, so a
+    run is n-1 zero bytes in a row: a few C-level operations instead of a 63-way regex
+    alternation tried at every position.
+    """
+    if len(value) < n:
+        return False
+    b = value.encode("ascii", "replace")
+    a = b[:-1].translate(_SUCC)
+    x = int.from_bytes(a, "big") ^ int.from_bytes(b[1:], "big")
+    return bytes(n - 1) in x.to_bytes(len(a), "big")
 
 
 def dummy(value: str) -> bool:
     """A filler value: a long run of one character, "YOUR_TOKEN_HERE", or 123456/abcdef runs."""
-    return bool(_DUMMY.search(value))
+    low = value.lower()
+    return (
+        any(w in low for w in _FILLER_WORDS)
+        or ("here" in low and _HERE.search(low) is not None)
+        or _REPEAT.search(value) is not None
+        or _ascending_run(value)
+    )
 
 
 _HEX = re.compile(r"[0-9a-f]+|[0-9A-F]+")
@@ -189,8 +220,7 @@ _WORD = re.compile(r"(?i)(?=[a-z]*[aeiouy])(?![a-z]*[bcdfghjklmnpqrstvwxz]{5})[a
 
 def wordy(value: str) -> float:
     """Share of the characters in word-like parts: identifiers score high, random keys near 0."""
-    parts = _PARTS.findall(value)
-    n = sum(len(p) for p in parts if _WORD.fullmatch(p))
+    n = sum(len(p) for p in _PARTS.findall(value) if len(p) >= 3 and _WORD.fullmatch(p))
     return n / max(1, len(value))
 
 
@@ -216,10 +246,11 @@ def b64ish(v: str) -> bool:
     return wordy(v) < 0.5 and entropy(v) > 4.0
 
 
+@lru_cache(maxsize=1 << 16)
 def secret_like(value: str, threshold: float) -> bool:
     """A value with a key's shape: long enough, mixed classes, and high entropy."""
-    if len(value) < 16:
-        return False
+    if len(value) < 16 or math.log2(len(set(value))) < threshold:
+        return False  # entropy never exceeds log2 of the number of distinct characters
     classes = (value.lower() != value) + (value.upper() != value) + bool(_DIGIT.search(value))
     return (
         classes >= 2

@@ -63,6 +63,7 @@ class SanitizeContext:
         env = os.environ.get(get("key_env") or "", "")
         self.key = key or (env.encode() if env else _secrets.token_bytes(32))
         self.people = tuple(sorted({p.strip() for p in people if is_person(p)}))
+        self._person_memo: dict[str, str] = {}
 
     @staticmethod
     def _rule(rule: Any) -> tuple[str, str, str, int]:
@@ -134,7 +135,7 @@ class SanitizeContext:
         i = 0
         for a, b, kind, ident in self.spans(joined, people):
             counts[kind] += 1
-            tok = token(self.key, kind, ident)
+            tok = self._person_token(ident) if kind == "PERSON" else token(self.key, kind, ident)
             while bounds[i][1] < a:
                 i += 1
             j = i
@@ -163,13 +164,24 @@ class SanitizeContext:
         if isinstance(value, str):
             if self._person_field(key, value):
                 counts["PERSON"] += 1
-                return token(self.key, "PERSON", value.strip())
+                return self._person_token(value.strip())
             return next(masked)
         if isinstance(value, list):
             return [self._rebuild(v, key, masked, counts) for v in value]
         if isinstance(value, dict):
             return {k: self._rebuild(v, k, masked, counts) for k, v in value.items() if k != "emails"}
         return value
+
+    def _person_token(self, name: str) -> str:
+        """Names recur in nearly every record (authors, mentions): their HMAC is worth keeping.
+        Only person names are memoised, and the context holds those names anyway."""
+        memo = self._person_memo
+        tok = memo.get(name)
+        if tok is None:
+            tok = token(self.key, "PERSON", name)
+            if len(memo) < 100_000:
+                memo[name] = tok
+        return tok
 
     def _person_field(self, key: str, value: str) -> bool:
         return self.names and key in PERSON_FIELDS and is_person(value)

@@ -111,18 +111,17 @@ def name_matcher(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[s
 
 @lru_cache(maxsize=8)
 def _automaton(names: tuple[str, ...]) -> Any:
-    """Aho-Corasick over every matchable spelling (pyahocorasick), or None without it."""
+    """Aho-Corasick over every matchable spelling (ahocorasick_rs), with the full name of each;
+    None without the package."""
     try:
-        import ahocorasick
+        import ahocorasick_rs
     except ImportError:
         return None
     _, owner = name_matcher(names)
-    auto = ahocorasick.Automaton(ahocorasick.STORE_ANY, ahocorasick.KEY_STRING)
-    for spelling, full in owner.items():
-        auto.add_word(spelling, (len(spelling), full))
-    if owner:
-        auto.make_automaton()
-    return auto if owner else None
+    if not owner:
+        return None
+    spellings = list(owner)
+    return ahocorasick_rs.AhoCorasick(spellings), [owner[s] for s in spellings]
 
 
 def _free(text: str, a: int, b: int) -> bool:
@@ -141,15 +140,14 @@ def find_names(text: str, names: tuple[str, ...]) -> Iterator[tuple[int, int, st
             if _free(text, m.start(), m.end()):
                 yield m.start(), m.end(), owner[m.group()]
         return
-    found = sorted(
-        ((end + 1 - n, end + 1, full) for end, (n, full) in auto.iter(text)),
-        key=lambda s: (s[0], s[0] - s[1]),
-    )
+    matcher, fulls = auto
+    # by start, the longest first: (a, -b) sorts natively, no key function per hit
+    found = sorted((a, -b, i) for i, a, b in matcher.find_matches_as_indexes(text, overlapping=True))
     last = -1
-    for a, b, full in found:
-        if a >= last and _free(text, a, b):
-            yield a, b, full
-            last = b
+    for a, nb, i in found:
+        if a >= last and _free(text, a, -nb):
+            yield a, -nb, fulls[i]
+            last = -nb
 
 
 @lru_cache(maxsize=2)

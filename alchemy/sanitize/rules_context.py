@@ -42,8 +42,13 @@ _PROSE = C(
 
 
 def _keyword_starts(scan: Scan, words: tuple[str, ...] = _KW) -> list[int]:
-    low = scan.low
-    return sorted({p for w in words for p in scan.hits.get(w, ()) if not _PROSE.match(low, p)})
+    """Where a key word starts, minus prose ("passed", "keyboard"); memoised on the scan, since
+    the assignment and the entropy rule both walk the same starts."""
+    got = scan.memo.get(words)
+    if got is None:
+        low, hits, prose = scan.low, scan.hits, _PROSE.match
+        got = scan.memo[words] = sorted({p for w in words for p in hits.get(w, ()) if not prose(low, p)})
+    return got
 
 
 def _assignments(scan: Scan):
