@@ -16,15 +16,17 @@ even on hostile input (1 MB lines, binary noise, backtracking bait), and small:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
 from alchemy.sanitize.checks import boundary
 from alchemy.sanitize.unicode import Folded
 
 Span = tuple[int, int, str, int]  # start, end, type, priority
-_CLUSTER = re.compile(r"[0-9][0-9 ().+/-]{5,200}[0-9]")
+_CLUSTER = re.compile(r"[+(]{0,2}[0-9][0-9 ().+/-]{5,200}[0-9]")  # with up to two leading + or (
 _EXTENSION = re.compile(r"x[0-9]{1,5}(?![A-Za-z0-9])")
 
 
@@ -38,6 +40,7 @@ class Scan:
     low: str = field(init=False)
     hits: dict[str, list[int]] = field(default_factory=dict)  # trigger -> start offsets
     memo: dict = field(default_factory=dict)  # per-text results rules share (keyword starts)
+    found: list[Span] = field(default_factory=list)  # spans of the detectors that already ran
     _windows: list[tuple[int, int]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
@@ -46,15 +49,24 @@ class Scan:
             low = "".join(c.lower() if len(c.lower()) == 1 else c for c in self.text)
         self.low = low
 
+    def covered(self, start: int, end: int) -> bool:
+        """Inside a span an earlier detector found: overlap resolution would drop a lower-priority
+        finding there anyway, so the costly checks for it can be skipped."""
+        idx = self.memo.get("cover")
+        if idx is None:  # starts, and the furthest end so far, of what earlier detectors found
+            spans = sorted(self.found)
+            idx = self.memo["cover"] = ([s[0] for s in spans], list(accumulate((s[1] for s in spans), max)))
+        starts, ends = idx
+        i = bisect_right(starts, start)
+        return i > 0 and ends[i - 1] >= end
+
     def windows(self) -> list[tuple[int, int]]:
         """Digit clusters (with a leading '+' or '('), where numeric PII can be."""
         if self._windows is None:
             t, out = self.text, []
             for m in _CLUSTER.finditer(t):
-                a, b = m.start(), m.end()
-                while a > 0 and t[a - 1] in "+(" and m.start() - a < 2:
-                    a -= 1
-                ext = _EXTENSION.match(t, b)  # a phone extension: 555-0142x12
+                a, b = m.span()
+                ext = _EXTENSION.match(t, b) if t[b : b + 1] == "x" else None  # 555-0142x12
                 out.append((a, ext.end() if ext else b))
             self._windows = out
         return self._windows
@@ -205,7 +217,9 @@ def find_spans(
     scan = Scan(folded.text, entropy=entropy, strict=strict)
     scan.hits = detectors.hits(scan.low)
     spans: list[Span] = []
+    scan.found = spans  # grows as detectors run: generic rules skip what a format already took
     for d in detectors.active(scan):
+        scan.memo.pop("cover", None)
         spans.extend(d.find(scan))
     out = []
     for start, end, kind, _ in resolve(spans):

@@ -86,6 +86,8 @@ def _assignments(scan: Scan):
             and value.replace("_", "").isalnum()
         ):
             continue  # a YAML key, "a::b", a call, an index or a private name: code, not a value
+        if scan.covered(start, start + len(value)):
+            continue
         if secret_key_name(key) and secret_value(value, scan.strict):
             yield start, start + len(value), "PASSWORD" if PASSWORDISH.search(key) else "SECRET"
     for pat in (_XML, _XML_ATTR) if "<" in low or "value=" in low else ():
@@ -185,6 +187,9 @@ def _entropy(scan: Scan):
                 continue
             value = c.group().rstrip(".")
             lead = len(value) - len(value.lstrip("=.-~"))
+            if scan.covered(a + lead, a + len(value)):
+                last = b  # a provider format already took it: what a finding here would do
+                break
             if secret_like(value[lead:], scan.entropy):
                 yield a + lead, a + len(value), "SECRET"
                 last = b

@@ -11,17 +11,24 @@ from alchemy.sanitize.detectors import Detector, Scan
 C = re.compile
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _digits(s: str) -> int:
-    return sum(c.isdigit() for c in s)
+    return len(_DIGIT.findall(s))
 
 
 def _phone_intl(v: str) -> bool:
     return 8 <= _digits(v) <= 15 and "\n" not in v
 
 
+_DATE = re.compile(r"\d{4}[-/.]\d{2}[-/.]\d{2}.*|\d{2}[-/.]\d{2}[-/.]\d{4}.*")
+_DATE_OR_IP = re.compile(r"\d{4}-\d{2}-\d{2}.*|\d{1,3}(?:\.\d{1,3}){3}")
+
+
 def _phone_national(v: str) -> bool:
     d = _digits(v)
-    return 10 <= d <= 11 and not re.fullmatch(r"\d{4}[-/.]\d{2}[-/.]\d{2}.*|\d{2}[-/.]\d{2}[-/.]\d{4}.*", v)
+    return 10 <= d <= 11 and not _DATE.fullmatch(v)
 
 
 def _dotted(scan: Scan, start: int, end: int) -> bool:
@@ -44,10 +51,13 @@ def _phone_context(scan: Scan):
     for a, b in scan.windows():
         v = scan.text[a:b]
         d = _digits(v)
-        if not 7 <= d <= 15 or re.fullmatch(r"\d{4}-\d{2}-\d{2}.*|\d{1,3}(?:\.\d{1,3}){3}", v):
+        if not 7 <= d <= 15 or _DATE_OR_IP.fullmatch(v):
             continue
         if _PHONE_WORDS.search(scan.low, max(0, a - 40), a) or _PHONE_AFTER.match(scan.low, b):
             yield a, b, "PHONE"
+
+
+_EXT = re.compile(r"x\d")
 
 
 def _phone_bound(scan: Scan, start: int, end: int) -> bool:
@@ -56,7 +66,7 @@ def _phone_bound(scan: Scan, start: int, end: int) -> bool:
     nxt = t[end : end + 2]
     return (
         not nxt[:1].isdigit()
-        and not (nxt[:1].isalpha() and not re.match(r"x\d", nxt))
+        and not (nxt[:1].isalpha() and not _EXT.match(nxt))
         and _dotted(scan, start, end)
     )
 
