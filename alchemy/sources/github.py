@@ -7,7 +7,9 @@ sees one file and can only use comments embedded in a PR object.
 
 from __future__ import annotations
 
+import json
 import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ _EMBEDDED = {"review_comments": "review_comment", "reviews": "review",
              "comments": "issue_comment", "issue_comments": "issue_comment"}
 _WHAT = {"review_comment": "review comment", "review": "review", "issue_comment": "issue comment"}
 Key = tuple[str, int]
+BUCKET_BYTES = 2_000_000  # input bytes per join bucket: pass 2 holds one bucket's objects (~5x)
+BUFFER_BYTES = 4_000_000  # spilled rows buffered before they are appended to their buckets
 
 
 def kind_of(obj: Any) -> str:
@@ -102,33 +106,89 @@ def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
 
 @bounded
 def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
-    """Join every PR in raw_dir with its reviews and comments; one Record per PR."""
+    """Join every PR in raw_dir with its reviews and comments; one Record per PR.
+
+    Streams with bounded memory, for exports far larger than RAM: pass 1 reads one file at a
+    time and spills every PR and loose comment to a bucket on disk chosen by PR number, so a PR,
+    its comments and every PR an orphan could match by number share a bucket; pass 2 joins one
+    bucket at a time. Records come out sorted by (repo, number) within a bucket, not across
+    buckets (one bucket, a small export, keeps the old order): both engines sort what parsers
+    yield (records by id, quarantine by source/path/id/reason).
+    """
     raw_dir = Path(raw_dir)
     cfg = {**cfg, "raw_dir": cfg.get("raw_dir") or str(raw_dir)}
     files = sorted({p for pat in PATTERNS for p in raw_dir.glob(pat) if p.is_file()})
+    size = sum(p.stat().st_size if p.exists() else 0 for p in files)
+    with tempfile.TemporaryDirectory(prefix="alchemy-github-") as tmp:
+        buckets = _Buckets(Path(tmp), max(1, -(-size // BUCKET_BYTES)))
+        for path in files:
+            rel = rel_path(path, cfg)
+            try:
+                found, comments, bad = _load(path, rel)
+            except Exception as exc:  # never let one odd file stop the whole folder
+                found, comments, bad = [], [], [Quarantine(SOURCE, rel, f"unparseable file: {exc}")]
+            yield from bad
+            for obj in found:
+                buckets.add("pr", obj, rel)
+            for kind, obj in comments:
+                buckets.add(kind, obj, rel)
+        buckets.flush()
+        for bucket in range(buckets.n):
+            if buckets.path(bucket).is_file():
+                yield from _join(buckets.path(bucket), cfg)
+
+
+class _Buckets:
+    """(kind, rel, repo, number, object) rows as JSON lines in bucket files, by PR number.
+
+    Rows are buffered and appended in batches, so any number of buckets needs one open file.
+    """
+
+    def __init__(self, folder: Path, n: int) -> None:
+        self.folder, self.n = folder, n
+        self.buffers: dict[int, list[str]] = {}
+        self.buffered = 0
+
+    def path(self, bucket: int) -> Path:
+        return self.folder / f"bucket-{bucket:06d}.jsonl"
+
+    def add(self, kind: str, obj: dict[str, Any], rel: str) -> None:
+        repo, number = pr_key(obj)
+        line = json.dumps([kind, rel, repo, number, obj]) + "\n"  # ASCII: lone surrogates survive
+        self.buffers.setdefault(number % self.n, []).append(line)
+        self.buffered += len(line)
+        if self.buffered > BUFFER_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        for bucket, lines in self.buffers.items():
+            with open(self.path(bucket), "a", encoding="utf-8") as fh:
+                fh.writelines(lines)
+        self.buffers, self.buffered = {}, 0
+
+
+def _join(bucket: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
+    """Records and orphan quarantines of one bucket: rows replay in file order, so a PR exported
+    twice merges and its comments attach exactly as a join over the whole folder would."""
     prs: dict[Key, dict[str, Any]] = {}
     where: dict[Key, str] = {}
-    loose: list[tuple[str, Any, str]] = []
-    for path in files:
-        rel = rel_path(path, cfg)
-        try:
-            found, comments, bad = _load(path, rel)
-        except Exception as exc:  # never let one odd file stop the whole folder
-            found, comments, bad = [], [], [Quarantine(SOURCE, rel, f"unparseable file: {exc}")]
-        yield from bad
-        for pr in found:
-            key = pr_key(pr)
-            old = prs.get(key, {})
-            prs[key] = {**old, **{k: v for k, v in pr.items() if v is not None or k not in old}}
-            where.setdefault(key, rel)
-        loose += [(kind, c, rel) for kind, c in comments]
+    loose: list[tuple[str, Any, str, Key]] = []
+    with open(bucket, encoding="utf-8") as fh:
+        for line in fh:
+            kind, rel, repo, number, obj = json.loads(line)
+            key = (repo, number)
+            if kind == "pr":
+                old = prs.get(key, {})
+                prs[key] = {**old, **{k: v for k, v in obj.items() if v is not None or k not in old}}
+                where.setdefault(key, rel)
+            else:
+                loose.append((kind, obj, rel, key))
     attached: dict[Key, list[tuple[str, Any]]] = {k: _embedded(pr) for k, pr in prs.items()}
     by_number: dict[int, list[Key]] = {}
     for key in prs:
         by_number.setdefault(key[1], []).append(key)
     orphans = []
-    for kind, comment, rel in loose:
-        key = pr_key(comment)
+    for kind, comment, rel, key in loose:
         if key not in prs and len(by_number.get(key[1], [])) == 1 and not key[0]:
             key = by_number[key[1]][0]
         if key in prs:

@@ -51,8 +51,7 @@ def run(ctx: StageContext) -> None:
     cfg, ev = ctx.cfg, ctx.cfg.eval
     synth = ctx.inputs["synth"]
     adapter = ctx.inputs["train"] / "adapter"
-    corpus = ctx.inputs["clean"] / "train.jsonl" if "clean" in ctx.inputs else Path("-")
-    texts = held_out_texts(corpus, synth / "sft_train.jsonl", synth / "sft_eval.jsonl",
+    texts = held_out_texts(ctx.inputs.get("clean"), synth / "sft_train.jsonl", synth / "sft_eval.jsonl",
                            int(ev.get("text_samples", 0)))
     results, samples = evaluate_adapter(cfg.model, ctx.cache_dir, adapter,
                                         synth / "sft_eval.jsonl", ev, texts)

@@ -1,4 +1,4 @@
-"""train: sft_train.jsonl (+ optional CPT on train.jsonl) + base model -> one LoRA adapter.
+"""train: sft_train.jsonl (+ optional CPT on the clean corpus) + base model -> one LoRA adapter.
 
 The adapter folder also gets alchemy_model.json (the base model's config, so `infer`, `eval`
 and `export` can rebuild the same base for any adapter) and a README.md model card. Trainer
@@ -34,19 +34,24 @@ def checkpoint_key(ctx: StageContext) -> str:
 
 
 def cpt_texts(ctx: StageContext) -> list[str]:
-    """train.jsonl texts for the CPT phase, minus documents held out for eval."""
+    """Clean corpus texts for the CPT phase, minus documents held out for eval.
+
+    Streams the corpus through ``read_corpus`` (train.jsonl, or the part files of ``train/``
+    with engine.output=partitioned) and stops reading at ``cpt.max_docs`` texts.
+    """
+    from alchemy.records import read_corpus
     from alchemy.train.data import source_ids
 
     synth, cpt = ctx.inputs["synth"], ctx.cfg.train.cpt
     held = source_ids(synth / "sft_eval.jsonl") - source_ids(synth / "sft_train.jsonl")
-    corpus = ctx.inputs["clean"] / "train.jsonl"
     texts: list[str] = []
-    for line in corpus.read_text(encoding="utf-8").splitlines():
-        rec = json.loads(line) if line.strip() else {}
+    for rec in read_corpus(ctx.inputs["clean"]):
         if rec.get("text") and str(rec.get("id")) not in held:
             texts.append(str(rec["text"]))
+            if cpt.max_docs and len(texts) >= cpt.max_docs:
+                break
     ctx.metrics["cpt_held_out_docs"] = len(held)
-    return texts[: cpt.max_docs] if cpt.max_docs else texts
+    return texts
 
 
 def model_card(ctx: StageContext, metrics: dict) -> str:

@@ -1,4 +1,4 @@
-"""Optional continued pretraining (train.cpt): plain-text LM on train.jsonl before SFT.
+"""Optional continued pretraining (train.cpt): plain-text LM on the clean corpus before SFT.
 
 It trains the *same* LoRA weights that SFT then refines, so the run still yields one adapter.
 Documents are cut into ``cpt.max_length`` blocks (TRL's "wrapped" packing: no padding, every
@@ -25,7 +25,8 @@ def continued_pretraining(peft_model: Any, tokenizer: Any, texts: list[str], cpt
     from trl import SFTConfig, SFTTrainer
 
     if not texts:
-        raise ValueError("train.cpt.enabled but train.jsonl has no usable text for the CPT phase")
+        raise ValueError("train.cpt.enabled but the clean corpus (train.jsonl or train/ parts) "
+                         "has no usable text for the CPT phase")
     args = SFTConfig(
         output_dir=str(output_dir),
         max_steps=int(cpt_cfg.get("max_steps", 20)),

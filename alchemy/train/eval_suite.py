@@ -4,18 +4,18 @@ One model load: the adapter is applied once and the base is scored inside
 ``disable_adapter()``, so the two columns see identical weights, template and inputs.
 Figures per side: answer loss/perplexity (sft_eval.jsonl), token F1 and ROUGE-L of greedy
 answers to the first ``generate_samples`` held-out questions, and perplexity on the documents
-the SFT split held out (train.jsonl records whose id only feeds sft_eval.jsonl).
+the SFT split held out (clean corpus records whose id only feeds sft_eval.jsonl).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from alchemy.records import read_corpus
 from alchemy.train.data import read_chats, source_ids
 from alchemy.train.evaluate import chat_loss, text_loss
 from alchemy.train.generate import generate_batch
@@ -25,22 +25,23 @@ from alchemy.train.metrics import mean, rouge_l, token_f1
 log = logging.getLogger(__name__)
 
 
-def held_out_texts(corpus: Path, sft_train: Path, sft_eval: Path, limit: int) -> list[str]:
-    """Texts of documents that fed only the eval split: SFT (and CPT, see sft.py) never saw them."""
-    if limit <= 0 or not corpus.is_file():
+def held_out_texts(clean_dir: Path | None, sft_train: Path, sft_eval: Path, limit: int) -> list[str]:
+    """Texts of documents that fed only the eval split: SFT (and CPT, see sft.py) never saw them.
+
+    The clean corpus is streamed through ``read_corpus`` (train.jsonl, or the part files of
+    ``train/`` with engine.output=partitioned) and reading stops at ``limit`` texts.
+    """
+    if limit <= 0 or clean_dir is None:
         return []
     held = source_ids(sft_eval) - source_ids(sft_train)
-    texts = []
-    with corpus.open(encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if str(rec.get("id")) in held and rec.get("text"):
-                texts.append(str(rec["text"]))
-                if len(texts) >= limit:
-                    break
+    texts: list[str] = []
+    if not held:
+        return texts
+    for rec in read_corpus(clean_dir):
+        if str(rec.get("id")) in held and rec.get("text"):
+            texts.append(str(rec["text"]))
+            if len(texts) >= limit:
+                break
     return texts
 
 
