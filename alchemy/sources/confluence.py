@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -93,15 +93,17 @@ def load_users(path: Path, cfg: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _display_names(obj: Any, out: list[str]) -> list[str]:
+    """Every displayName outside page bodies, in order; scalars are not visited."""
     if isinstance(obj, dict):
         if isinstance(obj.get("displayName"), str):
             out.append(obj["displayName"])
         for k, v in obj.items():
-            if k != "body":
+            if k != "body" and isinstance(v, (dict, list)):
                 _display_names(v, out)
     elif isinstance(obj, list):
         for v in obj:
-            _display_names(v, out)
+            if isinstance(v, (dict, list)):
+                _display_names(v, out)
     return out
 
 
@@ -163,36 +165,41 @@ def _rest_page(page: dict[str, Any], rel: str, users: Mapping[str, str], base: s
 def _export_page(path: Path, rel: str, users: Mapping[str, str],
                  cfg: Mapping[str, Any]) -> Record | Quarantine:
     """One page of an HTML space export: content from #main-content, chrome dropped."""
-    from .markup.html import parse
+    from .markup.dom import parse, text_of
     from .markup.storage import StorageRenderer
 
     try:
-        soup = parse(path.read_text(encoding="utf-8", errors="replace"))
+        root = parse(path.read_text(encoding="utf-8", errors="replace"))
     except OSError as exc:
         return Quarantine(SOURCE, rel, f"unreadable: {exc}")
-    if any("Available Pages" in h.get_text() for h in soup.find_all(["h2", "h3"])):
+    page = _Selector(root)
+    if any("Available Pages" in text_of(h) for h in page.all(lambda el: el.tag in ("h2", "h3"))):
         return Quarantine(SOURCE, rel, "space index page (navigation only)")
-    crumbs = [a.get_text(" ", strip=True) for a in soup.select("#breadcrumbs a")]
-    node = soup.select_one("#title-text") or soup.find("title")
-    title = " ".join(node.get_text(" ", strip=True).split()) if node else ""
+    crumbs = [text_of(a, " ", strip=True) for a in page.all(_tag("a"), under=_id("breadcrumbs"))]
+    node = page.first(_id("title-text"), _tag("title"))
+    title = " ".join(text_of(node, " ", strip=True).split()) if node is not None else ""
     if crumbs and title.startswith(crumbs[0] + " : "):
         title = title[len(crumbs[0]) + 3 :]
     title = title or path.stem
-    main = soup.select_one("#main-content") or soup.select_one(".wiki-content") or soup.body
+    main = page.first(_id("main-content"), _class("wiki-content"), _tag("body"))
     people: list[str] = []
-    body = tidy(StorageRenderer(users, people).children(main)) if main else ""
+    body = tidy(StorageRenderer(users, people).children(main)) if main is not None else ""
     if not body.strip():
         return Quarantine(SOURCE, rel, "export page without content", id="")
-    meta_box = soup.select_one(".page-metadata")
-    names = [s.get_text(" ", strip=True) for s in soup.select(".page-metadata .author, "
-             ".page-metadata .editor, a.confluence-userlink, a.user-mention")]
+    meta_box = page.first(_class("page-metadata"))
+    names = [text_of(el, " ", strip=True) for el in page.all(
+        _class("author"), _class("editor"), under=_class("page-metadata"),
+        also=lambda el: el.tag == "a" and bool({"confluence-userlink", "user-mention"}
+                                                & set(el.classes())))]
     created = ""
-    if meta_box and (m := re.search(r"on (\w{3} \d{1,2}, \d{4})", meta_box.get_text(" "))):
+    if meta_box is not None and (m := re.search(r"on (\w{3} \d{1,2}, \d{4})",
+                                                text_of(meta_box, " "))):
         try:
             created = datetime.strptime(m.group(1), "%b %d, %Y").date().isoformat()
         except ValueError:
             created = ""
-    labels = uniq(a.get_text(strip=True) for a in soup.select("#labels-section a, .labels a"))
+    labels = uniq(text_of(a, strip=True) for a in page.all(
+        _tag("a"), under=lambda el: _id("labels-section")(el) or _class("labels")(el)))
     pid = m.group(1) if (m := re.search(r"_(\d+)$", path.stem)) else path.stem
     return Record(
         id=f"{SOURCE}:{pid}", source=SOURCE, kind="page", title=title,
@@ -201,3 +208,37 @@ def _export_page(path: Path, rel: str, users: Mapping[str, str],
               "labels": labels, "version": None, "author": names[0] if names else "",
               "people": uniq(names + people)},
     )
+
+
+Test = Callable[[Any], bool]
+
+
+def _tag(name: str) -> Test:
+    return lambda el: el.tag == name
+
+
+def _id(name: str) -> Test:
+    return lambda el: el.get("id", "") == name
+
+
+def _class(name: str) -> Test:
+    return lambda el: name in el.classes()
+
+
+class _Selector:
+    """The CSS selectors the export parser used with BeautifulSoup, as tests on dom.Nodes:
+    ``all(a, b, under=c)`` is "c a, c b", results in document order like select()."""
+
+    def __init__(self, root: Any) -> None:
+        self.tags = list(root.descendants())
+
+    def all(self, *tests: Test, under: Test | None = None, also: Test | None = None) -> list[Any]:
+        def hit(el: Any) -> bool:
+            return (any(t(el) for t in tests)
+                    and (under is None or any(under(up) for up in el.ancestors())))
+
+        return [el for el in self.tags if hit(el) or (also is not None and also(el))]
+
+    def first(self, *tests: Test) -> Any:
+        """select_one(tests[0]) or select_one(tests[1]) or ...: the first test that finds one."""
+        return next((el for t in tests for el in self.tags if t(el)), None)

@@ -16,7 +16,7 @@ from ..records import Quarantine, Record
 from . import bounded
 from .markup.adf import adf_to_text
 from .markup.common import demote, iso_date, load_json, rel_path, uniq
-from .markup.wiki import wiki_to_text
+from .markup.wiki import name_index, wiki_to_text
 
 PATTERNS = ("**/*.json",)
 SOURCE = "jira"
@@ -69,14 +69,18 @@ def _items(data: Any) -> list[Item] | None:
 
 
 def _users(obj: Any, out: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every Jira user object (anything with a displayName) anywhere inside obj."""
+    """Every Jira user object (anything with a displayName) anywhere inside obj, in order."""
     if isinstance(obj, dict):
-        if isinstance(obj.get("displayName"), str) and obj["displayName"].strip():
+        name = obj.get("displayName")
+        if isinstance(name, str) and name.strip():
             out.append(obj)
-        for value in obj.values():
-            _users(value, out)
+        values: Any = obj.values()
     elif isinstance(obj, list):
-        for value in obj:
+        values = obj
+    else:
+        return out
+    for value in values:
+        if isinstance(value, (dict, list)):  # scalars hold no users: skip the call
             _users(value, out)
     return out
 
@@ -110,10 +114,11 @@ def _record(
             if ident:
                 names.setdefault(str(ident), u["displayName"])
     mentions: list[str] = []
+    index = name_index(names)
 
     def body(value: Any) -> str:
         if isinstance(value, str):
-            return demote(wiki_to_text(value, names, mentions))
+            return demote(wiki_to_text(value, index, mentions))
         return demote(adf_to_text(value, mentions)) if isinstance(value, dict) else ""
 
     def named(field: str) -> str:

@@ -14,8 +14,15 @@ from pathlib import Path
 from typing import Any
 
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_BLANKS = re.compile(r"\n{3,}")
+_BLANKS = re.compile(r"\n\n\n+")  # = \n{3,}, but with a literal prefix: found far faster
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_HEADING = re.compile(r"(#{1,6}) ")
+_HEADING_LINE = re.compile(r"\n(#{1,6}) ")
+_TICKS = re.compile(r"`{3,}")
+_TABLE_BOLD = re.compile(r"\*\*[^*]+\*\*")
+# What both strptime formats of iso_date accept and datetime.fromisoformat reads the same way.
+_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?"
+                    r"[+-][0-9]{2}[0-5][0-9]")
 
 
 def tidy(text: str) -> str:
@@ -23,7 +30,12 @@ def tidy(text: str) -> str:
 
     Blank lines inside fenced code are kept as they are: they can be meaningful there.
     """
-    text = ZERO_WIDTH.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = ZERO_WIDTH.sub("", text)
+    if "```" not in text and "~~~" not in text:  # no fence: same result, without the loop
+        text = "\n".join([line.rstrip() for line in text.split("\n")])
+        return (_BLANKS.sub("\n\n", text) if "\n\n\n" in text else text).strip("\n")
     out: list[str] = []
     fence = ""
     blank = 0
@@ -49,13 +61,18 @@ def tidy(text: str) -> str:
 
 def demote(text: str, levels: int = 2) -> str:
     """Push Markdown headings down so a body's "# Title" nests under the record's sections."""
+    if "#" not in text:
+        return text
+    if "```" not in text and "~~~" not in text:  # no fence to skip: one regex pass
+        return _HEADING_LINE.sub(  # "\n"-led lines: the regex then starts with a literal
+            lambda h: "\n" + "#" * min(6, len(h.group(1)) + levels) + " ", "\n" + text)[1:]
     out = []
     in_fence = ""
     for line in text.split("\n"):
         m = _FENCE.match(line)
         if m and (not in_fence or line.strip() == m.group(1)):
             in_fence = "" if in_fence else m.group(1)
-        elif not in_fence and (h := re.match(r"(#{1,6}) ", line)):
+        elif not in_fence and (h := _HEADING.match(line)):
             line = "#" * min(6, len(h.group(1)) + levels) + line[len(h.group(1)) :]
         out.append(line)
     return "\n".join(out)
@@ -63,16 +80,22 @@ def demote(text: str, levels: int = 2) -> str:
 
 def drop_empty_sections(text: str) -> str:
     """Remove headings left with nothing under them (their macro or content was dropped)."""
+    if "#" not in text:
+        return text
     lines = text.split("\n")
+    fenced = "```" in text or "~~~" in text  # else no line can open or close a fence
     out: list[str] = []
     in_fence = False
     for i, line in enumerate(lines):
-        if _FENCE.match(line):
+        if fenced and _FENCE.match(line):
             in_fence = not in_fence
-        h = None if in_fence else re.match(r"(#{1,6}) ", line)
+        h = None if in_fence or line[:1] != "#" else _HEADING.match(line)
         if h:
-            nxt = next((ln for ln in lines[i + 1 :] if ln.strip()), "")
-            m = re.match(r"(#{1,6}) ", nxt)
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            nxt = lines[j] if j < len(lines) else ""
+            m = _HEADING.match(nxt)
             if not nxt or (m and len(m.group(1)) <= len(h.group(1))):
                 continue
         out.append(line)
@@ -82,7 +105,7 @@ def drop_empty_sections(text: str) -> str:
 def fence(code: str, lang: str = "") -> str:
     """A fenced code block whose fence is longer than any backtick run inside the code."""
     code = code.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
-    longest = max((len(m) for m in re.findall(r"`{3,}", code)), default=2)
+    longest = max((len(m) for m in _TICKS.findall(code)), default=2)
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{lang.strip()}\n{code}\n{ticks}"
 
@@ -103,7 +126,7 @@ def md_table(rows: list[list[str]]) -> str:
     def cell(text: str, head: bool) -> str:
         lines = [ln.strip() for ln in text.strip().split("\n") if ln.strip()]
         out = "<br>".join(lines).replace("|", "\\|")
-        if head and re.fullmatch(r"\*\*[^*]+\*\*", out):
+        if head and _TABLE_BOLD.fullmatch(out):
             out = out[2:-2]  # header cells are bold already
         return out
 
@@ -139,9 +162,14 @@ def iso_date(value: Any) -> str:
         stamp = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
         return stamp.isoformat(timespec="seconds")
     s = str(value).strip()
+    if _STAMP.fullmatch(stamp := s.replace("Z", "+0000")):  # the usual shape: parse it fast
+        try:
+            return datetime.fromisoformat(stamp).isoformat(timespec="seconds")
+        except ValueError:
+            pass  # an impossible date: strptime below fails on it the same way
     for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
         try:
-            return datetime.strptime(s.replace("Z", "+0000"), fmt).isoformat(timespec="seconds")
+            return datetime.strptime(stamp, fmt).isoformat(timespec="seconds")
         except ValueError:
             pass
     return s

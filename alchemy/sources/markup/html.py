@@ -1,8 +1,10 @@
-"""HTML and Confluence storage XHTML to Markdown-like text.
+"""HTML to Markdown-like text: the BeautifulSoup walker.
 
-One block/inline walker serves plain HTML (document files, Confluence space exports, HTML
-inside GitHub bodies) and Confluence storage format, whose ac:/ri: tags BeautifulSoup keeps as
-prefixed names ("ac:structured-macro"). Confluence-specific handling lives in ``storage.py``.
+One block/inline walker serves plain HTML (document files, e-mail, HTML inside GitHub bodies).
+Confluence pages (storage format, whose ac:/ri: tags keep their prefixed names, and space
+exports) use render.py: these same rules over dom.py's faster tree, with the Confluence
+handling in ``storage.py``. A rule changed here must change there too; tests/test_parse_parity.py
+compares the two.
 """
 
 from __future__ import annotations
