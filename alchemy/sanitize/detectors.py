@@ -26,7 +26,7 @@ from alchemy.sanitize.checks import boundary
 from alchemy.sanitize.unicode import Folded
 
 Span = tuple[int, int, str, int]  # start, end, type, priority
-_CLUSTER = re.compile(r"[+(]{0,2}[0-9][0-9 ().+/-]{5,200}[0-9]")  # with up to two leading + or (
+_CLUSTER = re.compile(r"[0-9][0-9 ().+/-]{5,200}[0-9]")  # starts with a digit: sre skips ahead fast
 _EXTENSION = re.compile(r"x[0-9]{1,5}(?![A-Za-z0-9])")
 
 
@@ -66,6 +66,8 @@ class Scan:
             t, out = self.text, []
             for m in _CLUSTER.finditer(t):
                 a, b = m.span()
+                if a and t[a - 1] in "+(":  # up to two leading "+" or "(": +1 555..., (+44) ...
+                    a -= 2 if a > 1 and t[a - 2] in "+(" else 1
                 ext = _EXTENSION.match(t, b) if t[b : b + 1] == "x" else None  # 555-0142x12
                 out.append((a, ext.end() if ext else b))
             self._windows = out
