@@ -45,6 +45,8 @@ _TRIGGERS = ("sent ", "get outlook", "regard", "cheers", "thank", "thx", "br,", 
              "saludos", "[bot]", "-bot", "_bot", "dependabot", "renovate", "codecov", "github-actions",
              "jenkins", "sonarcloud", "netlify", "vercel", "coveralls", "mergify", "stale", "generated",
              ":robot:", "\n--")
+_DISCLAIMER_WORDS = ("confidential", "privileged", "recipient", "printing")
+_FOLDS = re.compile("[\u0130\u0131\u017f\u212a]")  # the only non-ASCII letters re.I matches to ASCII
 _COMMENT_HEAD = re.compile(r"^\*\*([^*\n]{1,80})\*\*[^\n]*:\s*$")
 _BLANKS = re.compile(r"\n{3,}")
 
@@ -69,11 +71,11 @@ def _is_bot(author: str) -> bool:
     return bool(_BOTS.search(author.strip()))
 
 
-def _paragraph_is_boilerplate(lines: list[str]) -> bool:
+def _paragraph_is_boilerplate(lines: list[str], disclaimer: bool = True) -> bool:
     first = lines[0].strip()
     if all(_SENT_FROM.match(x.strip()) or _BOT_LINE.match(x.strip()) for x in lines):
         return True
-    if _DISCLAIMER.search(" ".join(lines)):
+    if disclaimer and _DISCLAIMER.search(" ".join(lines)):
         return True
     # a sign-off: "Best regards," and at most three short lines (name, role, phone)
     return bool(_SALUTATION.match(first)) and len(lines) <= 4 and all(len(x) <= 60 for x in lines[1:])
@@ -81,8 +83,11 @@ def _paragraph_is_boilerplate(lines: list[str]) -> bool:
 
 def strip_boilerplate(text: str) -> tuple[str, int]:
     """The text without boilerplate paragraphs, signature blocks and bot comments; lines removed."""
-    if not _triggered(text.lower()):
+    low = text.lower()
+    if not _triggered(low):
         return text, 0
+    # every disclaimer holds one of these words: skip the costly search in texts that have none
+    disclaimer = any(w in low for w in _DISCLAIMER_WORDS) or bool(_FOLDS.search(text))
     lines = text.split("\n")
     keep: list[str] = []
     removed = 0
@@ -107,7 +112,7 @@ def strip_boilerplate(text: str) -> tuple[str, int]:
             while j < len(lines) and lines[j].strip() and not (j > i and _COMMENT_HEAD.match(lines[j])):
                 j += 1
             para = lines[i:j]
-            if _paragraph_is_boilerplate(para):
+            if _paragraph_is_boilerplate(para, disclaimer):
                 removed += len(para)
                 i = j
                 continue

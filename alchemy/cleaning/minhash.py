@@ -16,25 +16,34 @@ order, the same signature.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
 
 MAX32 = np.uint32(0xFFFFFFFF)
 _MUL = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier of the shingle polynomial
 _FNV = np.uint64(0x100000001B3)
-_CHUNK = 32768  # shingles per NumPy block: a (num_perm x chunk) uint32 matrix stays ~16 MB
-_WORDS: dict[str, int] = {}
+_CHUNK = 32768  # shingles per NumPy block: the (num_perm x chunk) uint32 buffer stays ~16 MB
+_MAX_WORDS = 2_000_000  # cached word hashes per process before the cache starts over
+
+
+class _WordHashes(dict[str, int]):
+    """word -> 64-bit BLAKE2b; a miss hashes the word, so a batch costs one lookup per word."""
+
+    def __missing__(self, word: str) -> int:
+        if len(self) > _MAX_WORDS:
+            self.clear()
+        raw = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+        h = self[word] = int.from_bytes(raw, "little")
+        return h
+
+
+_WORDS = _WordHashes()
 
 
 def word_hash(word: str) -> int:
-    h = _WORDS.get(word)
-    if h is None:
-        if len(_WORDS) > 2_000_000:
-            _WORDS.clear()
-        raw = hashlib.blake2b(word.encode("utf-8", "surrogatepass"), digest_size=8).digest()
-        h = _WORDS[word] = int.from_bytes(raw, "little")
-    return h
+    return _WORDS[word]
 
 
 def _fold(h: np.ndarray) -> np.ndarray:
@@ -59,10 +68,8 @@ def fmix32(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint32(16))
 
 
-def _hashes(words: list[str]) -> np.ndarray:
-    for x in set(words).difference(_WORDS):
-        word_hash(x)
-    return np.fromiter(map(_WORDS.__getitem__, words), dtype=np.uint64, count=len(words))
+def _hashes(words: Iterable[str], n: int) -> np.ndarray:
+    return np.fromiter(map(_WORDS.__getitem__, words), dtype=np.uint64, count=n)
 
 
 def _windows(w: np.ndarray, k: int) -> np.ndarray:
@@ -81,16 +88,20 @@ def doc_shingles(words: list[str], k: int) -> np.ndarray:
         return np.empty(0, dtype=np.uint32)
     if len(words) < k:
         return np.array([shingle_hash(words)], dtype=np.uint32)
-    return _windows(_hashes(words), k)
+    return _windows(_hashes(words, len(words)), k)
 
 
 def batch_shingles(texts: Sequence[str], k: int) -> list[np.ndarray]:
     """Every text's shingle hashes, computed over the whole batch at once (views of one array)."""
-    docs = [t.lower().split() for t in texts]
-    flat = [x for d in docs for x in d]
-    if len(flat) < k:
+    return word_shingles([t.lower().split() for t in texts], k)
+
+
+def word_shingles(docs: Sequence[list[str]], k: int) -> list[np.ndarray]:
+    """``batch_shingles`` of texts already lower-cased and split (each record is split once)."""
+    total = sum(map(len, docs))
+    if total < k:
         return [doc_shingles(d, k) for d in docs]
-    h = _windows(_hashes(flat), k)
+    h = _windows(_hashes(chain.from_iterable(docs), total), k)
     out, pos = [], 0
     for d in docs:
         n = len(d)
@@ -101,34 +112,34 @@ def batch_shingles(texts: Sequence[str], k: int) -> list[np.ndarray]:
 
 def signatures(texts: Sequence[str], k: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(len(texts), num_perm) uint32 signatures; a text without words gets all 0xFFFFFFFF."""
-    out = np.full((len(texts), len(a)), MAX32, dtype=np.uint32)
+    return word_signatures([t.lower().split() for t in texts], k, a, b)
+
+
+def word_signatures(docs: Sequence[list[str]], k: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``signatures`` of texts already lower-cased and split.
+
+    All shingles of the batch are permuted in blocks of ``_CHUNK`` columns of one reused
+    buffer; a document that spans blocks takes the minimum over them.
+    """
+    out = np.full((len(docs), len(a)), MAX32, dtype=np.uint32)
+    shingles = word_shingles(docs, k)
+    sizes = np.fromiter(map(len, shingles), dtype=np.int64, count=len(shingles))
+    rows = np.flatnonzero(sizes)  # a document without words keeps all 0xFFFFFFFF
+    if not len(rows):
+        return out
+    hv = fmix32(np.concatenate([shingles[i] for i in rows]))
+    ends = np.cumsum(sizes[rows])
+    starts = ends - sizes[rows]
     a32, b32 = a.astype(np.uint32)[:, None], b.astype(np.uint32)[:, None]
-    pending: list[tuple[int, np.ndarray]] = []
-    size = 0
-
-    def flush() -> None:
-        nonlocal size
-        if not pending:
-            return
-        rows = [i for i, _ in pending]
-        hv = fmix32(np.concatenate([s for _, s in pending]))
-        starts = np.cumsum([0] + [len(s) for _, s in pending[:-1]])
-        phv = np.multiply(a32, hv[None, :])  # uint32 arithmetic wraps: mod 2**32, as datasketch
+    buf = np.empty((len(a), min(_CHUNK, len(hv))), dtype=np.uint32)
+    for lo in range(0, len(hv), _CHUNK):
+        hi = min(lo + _CHUNK, len(hv))
+        first, last = np.searchsorted(ends, lo, side="right"), np.searchsorted(starts, hi, side="left")
+        phv = np.multiply(a32, hv[None, lo:hi], out=buf[:, : hi - lo])  # uint32 wraps: mod 2**32
         np.add(phv, b32, out=phv)
-        out[rows] = np.minimum(out[rows], np.minimum.reduceat(phv, starts, axis=1).T)
-        pending.clear()
-        size = 0
-
-    for i, sh in enumerate(batch_shingles(texts, k)):
-        for lo in range(0, len(sh), _CHUNK):  # a huge document is folded in over several blocks
-            part = sh[lo : lo + _CHUNK]
-            if size + len(part) > _CHUNK:
-                flush()
-            pending.append((i, part))
-            size += len(part)
-            if lo + _CHUNK < len(sh):
-                flush()
-    flush()
+        mins = np.minimum.reduceat(phv, np.maximum(starts[first:last], lo) - lo, axis=1).T
+        part = rows[first:last]
+        out[part] = np.minimum(out[part], mins)
     return out
 
 

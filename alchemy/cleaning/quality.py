@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
 from typing import Any
 
 _ALNUM = (string.ascii_letters + string.digits).encode()
@@ -32,8 +31,9 @@ STOPWORDS: dict[str, frozenset[str]] = {
 def char_counts(text: str) -> tuple[int, int]:
     """(letters and digits, whitespace) characters of any script; ASCII counted at C speed."""
     raw = text.encode("utf-8", "surrogatepass")
-    alnum = len(raw) - len(raw.translate(None, _ALNUM))
-    space = len(raw) - len(raw.translate(None, _SPACE))
+    rest = raw.translate(None, _ALNUM)  # whitespace is counted in what is left: a shorter pass
+    alnum = len(raw) - len(rest)
+    space = len(rest) - len(rest.translate(None, _SPACE))
     if not text.isascii():
         other = "".join(_NON_ASCII.findall(text))
         alnum += sum(map(str.isalnum, other))
@@ -43,17 +43,22 @@ def char_counts(text: str) -> tuple[int, int]:
 
 def repeated_line_ratio(text: str) -> float:
     """Share of lines (4+ characters) that repeat an earlier line of the same text."""
-    lines = [x.strip() for x in text.split("\n")]
-    lines = [x for x in lines if len(x) >= 4]
+    if text.count("\n") < 3:  # fewer than 4 lines
+        return 0.0
+    lines = [x for x in map(str.strip, text.split("\n")) if len(x) >= 4]
     if len(lines) < 4:
         return 0.0
-    counts = Counter(lines)
-    return sum(n - 1 for n in counts.values()) / len(lines)
+    return (len(lines) - len(set(lines))) / len(lines)  # each repeat counts once per extra copy
 
 
 def language(text: str, max_words: int = 2000) -> str | None:
     """The best-matching language by function words, or None when too few words say (code)."""
-    words = text.lower().split()[:max_words]
+    return word_language(text.lower().split(), max_words)
+
+
+def word_language(words: list[str], max_words: int = 2000) -> str | None:
+    """``language`` of a text already lower-cased and split."""
+    words = words[:max_words]
     scores = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
     best = max(sorted(scores), key=lambda k: scores[k])
     if scores[best] < 5 or scores[best] < 0.04 * len(words):
@@ -61,11 +66,15 @@ def language(text: str, max_words: int = 2000) -> str | None:
     return best
 
 
-def quality_reason(text: str, opts: Any) -> str | None:
-    """Why this text should be dropped (None: keep). ``opts`` is a CleanOptions."""
+def quality_reason(text: str, opts: Any, words: list[str] | None = None) -> str | None:
+    """Why this text should be dropped (None: keep). ``opts`` is a CleanOptions.
+
+    ``words``: ``text.lower().split()`` when the caller has it, so a record is split once
+    (lower-casing never turns a character into whitespace or back: same word count).
+    """
     if len(text) < opts.min_chars:
         return "too_short"
-    if len(text.split()) < opts.min_words:
+    if (len(text.split()) if words is None else len(words)) < opts.min_words:
         return "too_few_words"
     alnum, space = char_counts(text)
     symbols = len(text) - alnum - space
@@ -74,7 +83,7 @@ def quality_reason(text: str, opts: Any) -> str | None:
     if repeated_line_ratio(text) > opts.max_repeated_line_ratio:
         return "repeated_lines"
     if opts.languages:
-        lang = language(text)
+        lang = language(text) if words is None else word_language(words)
         if lang is not None and lang not in opts.languages:
             return "language"
     return None
