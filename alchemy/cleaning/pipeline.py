@@ -88,6 +88,7 @@ class Batch:
     sources: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
     p1: list[str | None] = field(default_factory=list)  # phase-1 record JSON, tokens in place
+    tokens: list[list[tuple[str, str]]] = field(default_factory=list)  # (type, digest) in walk order
     reasons: list[str | None] = field(default_factory=list)  # drop reason, ERROR, or None
     keys: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))
     sigs: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.uint32))
@@ -135,6 +136,7 @@ def phase1_batch(ctx: SanitizeContext, opts: CleanOptions, rows: list[str]) -> B
         out.sources.append(source)
         out.paths.append(path)
         out.p1.append(p1)
+        out.tokens.append(Numberer.tokens_of(masked) if p1 is not None else [])
         out.reasons.append(reason)
         keys.append(key)
     n = len(rows)

@@ -45,8 +45,12 @@ class Outputs:
         return self.parts / f"part-{self.part_no - 1:05d}.jsonl"
 
     def keep(self, p1: str) -> None:
+        self.keep_line(final_line(self.numberer, p1) if self.train is not None else "")
+
+    def keep_line(self, line: str) -> None:
+        """A kept record whose placeholders are already numbered (``final_line``)."""
         if self.train is not None:
-            line = final_line(self.numberer, p1) + "\n"
+            line += "\n"
             if self.parts is not None and self.written >= self.part_bytes:
                 self.train.close()
                 self.train, self.written = open(self._next_name(self.parts), "w", encoding="utf-8"), 0

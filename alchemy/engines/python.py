@@ -36,10 +36,10 @@ from alchemy.cleaning.options import clean_options
 from alchemy.cleaning.pipeline import ERROR, REASONS
 from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.pool import Workers, resolve_workers
-from alchemy.engines.python_tasks import parse_task, phase1_task, read_batch
+from alchemy.engines.python_tasks import final_task, parse_task, phase1_task, read_tokens
 from alchemy.engines.spill import collapse, merge_runs
 from alchemy.engines.units import group_units, plan_units, source_configs
-from alchemy.sanitize import SanitizeContext, SanitizeStats
+from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
 
 log = logging.getLogger("alchemy")
 SMALL = 2_000_000  # input bytes per worker below which workers=null uses fewer processes
@@ -76,7 +76,8 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     t0 = time.perf_counter()
     try:
         with Workers(workers) as pool:
-            tasks = group_units(units, max(1 << 20, min(32 << 20, total // (4 * workers) + 1)))
+            tasks = group_units(units, max(1 << 20, min(32 << 20, total // (8 * workers) + 1)))
+            tasks.sort(key=lambda t: -sum(u.size for u in t))  # biggest first: no straggler at the end
             args = [(i, t, scfgs, opts, str(work), spill // max(1, workers)) for i, t in enumerate(tasks)]
             runs: list[str] = []
             quarantine: list[dict[str, Any]] = []
@@ -98,7 +99,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             stats, codes, keys = SanitizeStats(), [], []
             sig_fh = open(work / "sig.bin", "wb")
             band_fhs = [open(work / f"band-{k}.bin", "wb") for k in range(opts.bands if opts.near_dup else 0)]
-            n_batches = 0
+            sizes: list[int] = []
             for batch in tqdm(pool.ordered(phase1_task, jobs), desc="sanitize", unit="batch",
                               leave=False, disable=None):
                 stats.merge(batch.stats)
@@ -108,36 +109,40 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                 batch.sigs.tofile(sig_fh)
                 for k, fh in enumerate(band_fhs):
                     np.ascontiguousarray(batch.bands[:, k]).tofile(fh)
-                n_batches += 1
+                sizes.append(len(batch.reasons))
             sig_fh.close()
             for fh in band_fhs:
                 fh.close()
             timings["sanitize"] = time.perf_counter() - t0 - timings["parse"]
 
-        code = np.concatenate(codes) if codes else np.zeros(0, np.uint8)
-        dup_of = _resolve(opts, code, keys, work, metrics)
-        timings["dedup"] = time.perf_counter() - t0 - sum(timings.values())
+            code = np.concatenate(codes) if codes else np.zeros(0, np.uint8)
+            dup_of = _resolve(opts, code, keys, work, metrics)
+            timings["dedup"] = time.perf_counter() - t0 - sum(timings.values())
 
-        parts = None
-        if eng.get("output", "single") == "partitioned":
-            parts = Path(eng.get("output_dir") or out / "train")
-        outputs = Outputs(out, ctx.mode, opts.sample, parts=parts)
-        targets = {t for t, _ in dup_of.values()}
-        names: dict[int, str] = {}
-        o = 0
-        for b in range(n_batches):
-            ids, srcs, paths, _, p1s = read_batch(str(work), b)
-            for rid, src, path, p1 in zip(ids, srcs, paths, p1s, strict=True):
-                c = int(code[o])
-                if o in targets:
-                    names[o] = rid
-                if c == 0:
-                    outputs.keep(p1)
-                elif c != CODES[ERROR]:
-                    target, m = dup_of.get(o, (None, None))
-                    twin = names.get(target) if target is not None else None
-                    outputs.drop(rid, NAMES[c], src, path, p1, twin, m / opts.num_perm if m else None)
-                o += 1
+            parts = None
+            if eng.get("output", "single") == "partitioned":
+                parts = Path(eng.get("output_dir") or out / "train")
+            outputs = Outputs(out, ctx.mode, opts.sample, parts=parts)
+            starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+            keep = [(code[starts[b] : starts[b + 1]] == 0).tolist() for b in range(len(sizes))]
+            numbers = _learn(ctx.mode, work, keep)
+            finals = pool.ordered(final_task, ((numbers, str(work), b, k) for b, k in enumerate(keep)))
+            targets = {t for t, _ in dup_of.values()}
+            names: dict[int, str] = {}
+            o = 0
+            for lines, ids, srcs, paths, p1s in finals:
+                kept = iter(lines)
+                for rid, src, path, p1 in zip(ids, srcs, paths, p1s, strict=True):
+                    c = int(code[o])
+                    if o in targets:
+                        names[o] = rid
+                    if c == 0:
+                        outputs.keep_line(next(kept))
+                    elif c != CODES[ERROR]:
+                        target, m = dup_of.get(o, (None, None))
+                        twin = names.get(target) if target is not None else None
+                        outputs.drop(rid, NAMES[c], src, path, p1, twin, m / opts.num_perm if m else None)
+                    o += 1
         outputs.close()
         write_quarantine(out, quarantine)
         timings["write"] = time.perf_counter() - t0 - sum(timings.values())
@@ -148,6 +153,19 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     metrics.update(workers=workers, input_bytes=total,
                    timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))
+
+
+def _learn(mode: str, work: Path, keep: list[list[bool]]) -> str:
+    """Phase 2's numbering, learned in id order from the kept records' tokens and frozen, so
+    every batch can be numbered in parallel exactly as one sequential pass would."""
+    numberer = Numberer(mode)
+    if mode != "redact":
+        numberer.learn(tok for b, k in enumerate(keep)
+                       for ok, toks in zip(k, read_tokens(str(work), b), strict=True) if ok for tok in toks)
+    numberer.frozen = True
+    path = work / "numbers.pkl"
+    path.write_bytes(pickle.dumps(numberer, protocol=pickle.HIGHEST_PROTOCOL))
+    return str(path)
 
 
 def _resolve(opts: Any, code: np.ndarray, keys: list[np.ndarray], work: Path,

@@ -3,6 +3,8 @@
 ``parse_task``: parse a group of units, prepare the records, spill them as sorted runs.
 ``phase1_task``: phase 1 + filters + keys for one batch of id-ordered records; the records
 go to a batch file on disk, only the small per-record figures go back to the driver.
+``final_task``: phase 2 for one batch with the run's learned (frozen) placeholder numbers,
+so train.jsonl lines are made in parallel; the driver only writes them in order.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from alchemy.cleaning.options import CleanOptions
-from alchemy.cleaning.pipeline import Batch, phase1_batch
+from alchemy.cleaning.pipeline import Batch, final_line, phase1_batch
 from alchemy.engines.spill import RunWriter
 from alchemy.engines.units import Unit, entries
-from alchemy.sanitize import SanitizeContext
+from alchemy.sanitize import Numberer, SanitizeContext
 
 _CTX: dict[str, SanitizeContext] = {}
+_NUMBERS: dict[str, Numberer] = {}
 
 
 def parse_task(task_no: int, units: list[Unit], scfgs: dict[str, dict[str, Any]], opts: CleanOptions,
@@ -56,8 +59,31 @@ def phase1_task(ctx_path: str, opts: CleanOptions, work: str, batch_no: int, row
     with open(batch_path(work, batch_no), "wb") as fh:
         pickle.dump((batch.ids, batch.sources, batch.paths, batch.reasons, batch.p1), fh,
                     protocol=pickle.HIGHEST_PROTOCOL)
-    batch.ids, batch.sources, batch.paths, batch.p1 = [], [], [], []
+    with open(tokens_path(work, batch_no), "wb") as fh:
+        pickle.dump(batch.tokens, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    batch.ids, batch.sources, batch.paths, batch.p1, batch.tokens = [], [], [], [], []
     return batch
+
+
+def tokens_path(work: str, batch_no: int) -> Path:
+    return Path(work) / f"tok-{batch_no:07d}.pkl"
+
+
+def read_tokens(work: str, batch_no: int) -> list[list[tuple[str, str]]]:
+    with open(tokens_path(work, batch_no), "rb") as fh:
+        return pickle.load(fh)
+
+
+def final_task(numbers: str, work: str, batch_no: int, keep: list[bool]) -> tuple[list[str], ...]:
+    """train.jsonl lines of the batch's kept records, plus what the driver needs for the rest."""
+    if numbers not in _NUMBERS:
+        _NUMBERS.clear()
+        with open(numbers, "rb") as fh:
+            _NUMBERS[numbers] = pickle.load(fh)
+    numberer = _NUMBERS[numbers]
+    ids, srcs, paths, _, p1s = read_batch(work, batch_no)
+    lines = [final_line(numberer, p1) for p1, k in zip(p1s, keep, strict=True) if k]
+    return lines, ids, srcs, paths, [None if k else p1 for p1, k in zip(p1s, keep, strict=True)]
 
 
 def read_batch(work: str, batch_no: int) -> tuple[list[str], list[str], list[str], list[Any], list[Any]]:

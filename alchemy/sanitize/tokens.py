@@ -58,9 +58,13 @@ class Numberer:
     @staticmethod
     def tokens_in_order(rec: Record) -> list[tuple[str, str]]:
         """(type, digest) of a phase-1 record's tokens in the order ``record`` numbers them."""
-        d = rec.to_dict()
-        walk = [d["title"], d["text"], d["url"], *_strings(d["meta"])]
-        return [(m.group(1), m.group(2)) for s in walk for m in TOKEN_RE.finditer(s)]
+        return Numberer.tokens_of(rec)
+
+    @staticmethod
+    def tokens_of(rec: Record) -> list[tuple[str, str]]:
+        """As ``tokens_in_order``, without copying the record (the walk only reads it)."""
+        walk = [rec.title, rec.text, rec.url, *_strings(rec.meta)]
+        return [tok for s in walk if OPEN in s for tok in TOKEN_RE.findall(s)]
 
     def learn(self, tokens: Iterable[tuple[str, str]]) -> Numberer:
         """Number tokens given in global first-appearance order (id order, then walk order), then
