@@ -69,7 +69,17 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> int:
 def read_corpus(clean_dir: str | Path) -> Iterator[dict[str, Any]]:
     """The clean stage's records: train.jsonl, or with engine.output=partitioned the part
     files of train/ in name order (their concatenation is the same corpus)."""
-    single = Path(clean_dir) / "train.jsonl"
-    parts = [single] if single.is_file() else sorted((Path(clean_dir) / "train").glob("part-*"))
+    clean_dir = Path(clean_dir)
+    single, folder = clean_dir / "train.jsonl", clean_dir / "train"
+    where = clean_dir / "train_location.json"  # engine.output_dir put the parts elsewhere
+    if not single.is_file() and not folder.is_dir() and where.is_file():
+        target = str(json.loads(where.read_text(encoding="utf-8"))["parts"])
+        if "://" in target and not target.startswith("file://"):
+            raise ValueError(f"the clean corpus was written to {target} (engine.output_dir), which this "
+                             "process cannot read: leave engine.output_dir unset to train from it here")
+        folder = Path(target.removeprefix("file://"))
+    if not single.is_file() and not folder.is_dir():
+        raise FileNotFoundError(f"no clean corpus in {clean_dir}: neither train.jsonl nor train/ part files")
+    parts = [single] if single.is_file() else sorted(folder.glob("part-*"))
     for part in parts:
         yield from read_jsonl(part)

@@ -121,3 +121,20 @@ def test_eval_stage_reads_a_partitioned_clean_output(layouts, tmp_path, monkeypa
     evaluate.run(ctx)
     assert seen == [[CORPUS[1]["text"], CORPUS[4]["text"]]]
     assert ctx.metrics["adapter_better"] is True
+
+
+def test_read_corpus_follows_an_output_dir_pointer_and_explains_what_it_cannot_read(tmp_path) -> None:
+    from alchemy.records import read_corpus
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    write_jsonl(elsewhere / "part-00000.jsonl", [rec("a:1", "first"), rec("a:2", "second")])
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "train_location.json").write_text(json.dumps({"parts": f"file://{elsewhere}"}))
+    assert [r["id"] for r in read_corpus(clean)] == ["a:1", "a:2"]
+    (clean / "train_location.json").write_text(json.dumps({"parts": "s3a://bucket/train"}))
+    with pytest.raises(ValueError, match="s3a://bucket/train"):
+        list(read_corpus(clean))
+    with pytest.raises(FileNotFoundError, match="no clean corpus"):
+        list(read_corpus(tmp_path / "empty"))

@@ -56,7 +56,8 @@ STAGES: dict[str, Stage] = {
                                                           "token_env", "email_env"))),
         # The engine is not part of the clean fingerprint: both engines write the same output.
         Stage("clean", ("ingest",), ("clean", "sanitizer"),
-              ("train.jsonl", "quarantine.jsonl", "dropped.jsonl", "dropped_sample.jsonl", "train"),
+              ("train.jsonl", "quarantine.jsonl", "dropped.jsonl", "dropped_sample.jsonl", "train",
+               "train_location.json"),
               "clean", ignore_keys=("sanitizer.key_env",)),
         Stage("synth", ("clean",), ("synth",), ("sft_train.jsonl", "sft_eval.jsonl"), "synth",
               # transport, pacing and budget: they never change what a reply says

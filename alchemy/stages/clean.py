@@ -41,4 +41,7 @@ def run(ctx: StageContext) -> None:
     else:
         from alchemy.engines.python import run_clean
     run_clean(ctx.cfg, inventory, ctx.out, ctx.metrics)
+    if ctx.cfg.engine.get("output") == "partitioned" and ctx.cfg.engine.get("output_dir"):
+        # the parts live outside the artifact: later stages find them through this pointer
+        (ctx.out / "train_location.json").write_text(json.dumps({"parts": str(ctx.cfg.engine.output_dir)}))
     ctx.metrics.update(engine=engine, engine_reason=reason)
