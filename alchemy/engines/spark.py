@@ -4,8 +4,9 @@ Files are listed with the ``binaryFile`` source (content is read only for remote
 local files are parsed in place), parsed per Arrow batch with ``mapInArrow``, and every
 later record step (phase-1 sanitize, filters, keys, signatures) is ``phase1_batch`` on an
 Arrow batch, never a row-at-a-time UDF. A record that makes a step raise comes back as a
-quarantine entry, as on the Python engine. Same-id copies and exact duplicates are window
-functions; near duplicates are an LSH self-join whose verified edges are resolved on the
+quarantine entry, as on the Python engine. Same-id copies are collapsed inside phase 1 (the
+records are range-partitioned and sorted by id, fullest copy first: one shuffle); exact
+duplicates are window functions; near duplicates are an LSH self-join whose verified edges are resolved on the
 driver by ``cleaning.dedup.resolve_near``. With ``engine.output=single`` the driver streams
 the id-sorted records (``toLocalIterator``) through the shared writer, so train.jsonl is
 byte-identical to the Python engine's; ``partitioned`` numbers placeholders in parallel and
@@ -89,22 +90,47 @@ def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions) -> Any:
 
 
 def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
+    """Same-id copies collapsed (rows arrive sorted by id, fullest copy first, and one id never
+    spans partitions), then phase 1. A batch is held back until the next one with records, so
+    copies at the head of a batch are quarantined along with an emitted batch."""
+
     def run(batches: Any) -> Any:
         import pyarrow as pa
 
-        for batch in batches:
-            b = phase1_batch(ctx, opts, batch.column("json").to_pylist())
+        schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("path", pa.string()),
+                            ("p1", pa.string()), ("reason", pa.string()), ("k1", pa.int64()),
+                            ("k2", pa.int64()), ("sig", pa.binary()), ("bands", pa.list_(pa.int64())),
+                            ("extra", pa.binary())])
+
+        def emit(rows: list[str], superseded: list[dict[str, Any]]) -> Any:
+            b = phase1_batch(ctx, opts, rows)
             elig = [b.bands.shape[1] > 0 and r is None for r in b.reasons]
-            yield pa.RecordBatch.from_pydict({
+            return pa.RecordBatch.from_pydict({
                 "id": b.ids, "source": b.sources, "path": b.paths, "p1": b.p1, "reason": b.reasons,
                 "k1": b.keys[:, 0].tolist(), "k2": b.keys[:, 1].tolist(),
                 "sig": [b.sigs[i].tobytes() if e else None for i, e in enumerate(elig)],
                 "bands": [b.bands[i].tolist() if e else None for i, e in enumerate(elig)],
-                "extra": [pickle.dumps((b.stats, b.quarantine))] + [None] * (len(b.ids) - 1),
-            }, schema=pa.schema([("id", pa.string()), ("source", pa.string()), ("path", pa.string()),
-                                 ("p1", pa.string()), ("reason", pa.string()), ("k1", pa.int64()),
-                                 ("k2", pa.int64()), ("sig", pa.binary()), ("bands", pa.list_(pa.int64())),
-                                 ("extra", pa.binary())]))
+                "extra": [pickle.dumps((b.stats, superseded + b.quarantine))] + [None] * (len(b.ids) - 1),
+            }, schema=schema)
+
+        last, winner, held, superseded = None, None, None, []
+        for batch in batches:
+            rows = []
+            cols = (batch.column(c).to_pylist() for c in ("id", "path", "source", "json"))
+            for rid, path, source, line in zip(*cols, strict=True):
+                if rid == last:
+                    superseded.append(Quarantine(source, path, f"superseded by a fuller copy of the same "
+                                                 f"id in {winner}", rid).to_dict())
+                    continue
+                last, winner = rid, path
+                rows.append(line)
+            if rows:
+                if held is not None:
+                    yield emit(held, superseded)
+                    superseded = []
+                held = rows
+        if held is not None:
+            yield emit(held, superseded)
 
     return run
 
@@ -151,7 +177,6 @@ def _write_single(p1: Any, fate: dict[str, tuple[Any, Any, Any]], outputs: Outpu
 def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str, Any]) -> None:
     """The clean pass on Spark; fills ``metrics`` exactly as the Python engine does."""
     from pyspark import StorageLevel
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     opts = clean_options(cfg.clean)
@@ -182,26 +207,20 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                 people.add(r.json)
             else:
                 per_source[json.loads(r.json)["source"]] = json.loads(r.json)["count"]
-        w = Window.partitionBy("id").orderBy("neg", "path", "json", "source")
-        ranked = (parsed.filter("kind = 'r'").withColumn("rn", F.row_number().over(w))
-                  .withColumn("winner", F.first("path").over(w)).persist(StorageLevel.MEMORY_AND_DISK))
-        for r in ranked.filter("rn > 1").select("source", "path", "id", "winner").collect():
-            quarantine.append(Quarantine(r.source, r.path, f"superseded by a fuller copy of the same id in "
-                                         f"{r.winner}", r.id).to_dict())
-        parsed.unpersist()
-        mark("parse")
         ctx = SanitizeContext(cfg.sanitizer, sorted(people))
-        # range-partitioned and sorted by id: phase 1 keeps row order, so reading the partitions
-        # in order later gives the id order without another sort of the whole corpus
-        winners = (ranked.filter("rn = 1").select("id", "json")
-                   .repartitionByRange(n, "id").sortWithinPartitions("id"))
-        p1 = winners.mapInArrow(_phase1_fn(ctx, opts), P1).persist(StorageLevel.MEMORY_AND_DISK)
+        # one shuffle: range-partitioned by id and sorted with the fullest copy of an id first, so
+        # phase 1 collapses copies as it goes and reading the partitions in order later gives the
+        # id order without another sort of the whole corpus
+        records = (parsed.filter("kind = 'r'").select("id", "neg", "path", "json", "source")
+                   .repartitionByRange(n, "id").sortWithinPartitions("id", "neg", "path", "json", "source"))
+        mark("parse")
+        p1 = records.mapInArrow(_phase1_fn(ctx, opts), P1).persist(StorageLevel.MEMORY_AND_DISK)
         stats = SanitizeStats()
         for r in p1.filter("extra IS NOT NULL").select("extra").toLocalIterator():
             s, q = pickle.loads(r.extra)
             stats.merge(s)
             quarantine += q
-        ranked.unpersist()
+        parsed.unpersist()
         mark("sanitize")
         fates = spark_dedup.fates(spark, p1, opts, metrics)
         mark("dedup")
