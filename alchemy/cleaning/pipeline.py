@@ -136,7 +136,7 @@ def phase1_batch(ctx: SanitizeContext, opts: CleanOptions, rows: list[str]) -> B
         out.sources.append(source)
         out.paths.append(path)
         out.p1.append(p1)
-        out.tokens.append(Numberer.tokens_of(masked) if p1 is not None else [])
+        out.tokens.append(Numberer.tokens_in_order(masked) if p1 is not None else [])
         out.reasons.append(reason)
         keys.append(key)
     n = len(rows)

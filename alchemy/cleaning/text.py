@@ -27,7 +27,7 @@ def normalise(text: str) -> str:
     if len(raw.translate(None, _CR_CONTROL)) != len(raw):
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         text = _CONTROL.sub("", text)
-    if " \n" in text or "\t" in text and "\t\n" in text:
+    if " \n" in text or "\t\n" in text:
         text = _TRAILING.sub("\n", text)
     if "\n\n\n" in text:
         text = _BLANKS.sub("\n\n", text)

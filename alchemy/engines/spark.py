@@ -29,8 +29,8 @@ from alchemy.cleaning.pipeline import ERROR, phase1_batch
 from alchemy.engines import spark_dedup
 from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.spark_session import local_path, parallelism, session
+from alchemy.engines.spill import collapse
 from alchemy.engines.units import Unit, entries, plan_units, source_configs
-from alchemy.records import Quarantine
 from alchemy.sanitize import SanitizeContext, SanitizeStats
 
 log = logging.getLogger("alchemy")
@@ -39,6 +39,7 @@ PARSED = "kind string, id string, neg long, path string, json string, source str
 P1 = ("id string, source string, path string, p1 string, reason string, k1 long, k2 long, "
       "sig binary, bands array<long>, extra binary")
 ROWS_PER_BATCH = 512
+PHASE1_ROWS = 4096  # records per phase-1 call (MinHash is batched over them)
 
 
 def _remote_copy(tmp: str, uri: str, content: bytes, scfg: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -90,9 +91,8 @@ def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions) -> Any:
 
 
 def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
-    """Same-id copies collapsed (rows arrive sorted by id, fullest copy first, and one id never
-    spans partitions), then phase 1. A batch is held back until the next one with records, so
-    copies at the head of a batch are quarantined along with an emitted batch."""
+    """Same-id copies collapsed as the Python engine does (rows arrive sorted by id, fullest copy
+    first, and one id never spans partitions), then phase 1 in batches of ``PHASE1_ROWS``."""
 
     def run(batches: Any) -> Any:
         import pyarrow as pa
@@ -113,24 +113,19 @@ def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
                 "extra": [pickle.dumps((b.stats, superseded + b.quarantine))] + [None] * (len(b.ids) - 1),
             }, schema=schema)
 
-        last, winner, held, superseded = None, None, None, []
-        for batch in batches:
-            rows = []
-            cols = (batch.column(c).to_pylist() for c in ("id", "path", "source", "json"))
-            for rid, path, source, line in zip(*cols, strict=True):
-                if rid == last:
-                    superseded.append(Quarantine(source, path, f"superseded by a fuller copy of the same "
-                                                 f"id in {winner}", rid).to_dict())
-                    continue
-                last, winner = rid, path
-                rows.append(line)
-            if rows:
-                if held is not None:
-                    yield emit(held, superseded)
-                    superseded = []
-                held = rows
-        if held is not None:
-            yield emit(held, superseded)
+        cols = ("id", "neg", "path", "json", "source")  # the Python engine's entry layout
+        stream = (e for batch in batches
+                  for e in zip(*(batch.column(c).to_pylist() for c in cols), strict=True))
+        rows: list[str] = []
+        superseded: list[dict[str, Any]] = []  # collapse() appends the copies it drops here
+        for entry in collapse(stream, superseded):
+            rows.append(entry[3])
+            if len(rows) >= PHASE1_ROWS:
+                yield emit(rows, superseded)
+                rows = []
+                superseded.clear()
+        if rows:
+            yield emit(rows, superseded)
 
     return run
 

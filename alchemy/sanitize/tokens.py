@@ -58,11 +58,6 @@ class Numberer:
     @staticmethod
     def tokens_in_order(rec: Record) -> list[tuple[str, str]]:
         """(type, digest) of a phase-1 record's tokens in the order ``record`` numbers them."""
-        return Numberer.tokens_of(rec)
-
-    @staticmethod
-    def tokens_of(rec: Record) -> list[tuple[str, str]]:
-        """As ``tokens_in_order``, without copying the record (the walk only reads it)."""
         walk = [rec.title, rec.text, rec.url, *_strings(rec.meta)]
         return [tok for s in walk if OPEN in s for tok in TOKEN_RE.findall(s)]
 
