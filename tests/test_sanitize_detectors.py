@@ -123,6 +123,10 @@ CASES = [
     ("CARD", "amex {v}", "378282246310005"),
     ("IBAN", "refund to {v} approved", "GB82 WEST 1234 5698 7654 32"),
     ("IBAN", "IBAN: {v} BANK", "DE89370400440532013000"),
+    ("IBAN", "wire it to {v} please", "gb82 west 1234 5698 7654 32"),  # lower case, printed groups
+    ("IBAN", "iban {v}.", "de89370400440532013000"),  # lower case, named
+    ("IBAN", "Acct: {v}", "Fr1420041010050500013M02606"),  # mixed case, a banking word before it
+    ("IBAN", "moved 12345678 {v} today", "DE89370400440532013000"),  # digits just before it
     ("SSN", "SSN on the form: {v}", "078-05-1120"),
     ("SSN", "social security number 078 05 {v}", "1120"),
 ]
@@ -157,6 +161,7 @@ DECOYS = [
     "max_tokens: 4096, public_key: 9Cnzj4p4WGeKLs1Pt8QuKUpRKfFLfRYC9AIKjbJTWit",
     "refunds totalled £23,410.56 (2341056 minor units); 482 refunds",
     "card 4111 1111 1111 1112 fails Luhn; IBAN GB82 WEST 1234 5698 7654 33 fails mod 97; SSN 000-12-3456",
+    "build id de89370400440532013000 passed, cache de89370400440532013000x",  # ids: valid mod 97
     "keyboard shortcuts: press the key, tokenizer config, the signal was passed",
     "password: ... and token= ... and secret: ---",
     "metadata at 169.254.169.254 and 0.0.0.0:80",

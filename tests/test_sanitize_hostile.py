@@ -57,6 +57,7 @@ HOSTILE = {
     "spaces_digits": lambda: "1 " * (MB // 2),
     "plus_digits": lambda: "+1 (" * (MB // 4),
     "iban_bait": lambda: "GB82 " * (MB // 5),
+    "iban_named_bait": lambda: "iban gb82 " * (MB // 10),
     "xml_bait": lambda: "<password>" * (MB // 10),
     "auth_bait": lambda: "Authorization: Bearer " * (MB // 22),
     "fragments": lambda: "".join(

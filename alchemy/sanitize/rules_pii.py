@@ -105,20 +105,46 @@ def _ssn_bare(scan: Scan):
 
 
 _IBAN = C(r"[A-Z][A-Z][0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?")
+_IBAN_ANY = C(r"[a-z][a-z][0-9]{2}(?:[ -]?[a-z0-9]{4}){2,7}(?:[ -]?[a-z0-9]{1,3})?")  # on the lower text
+_BANKING = ("iban", "account", "acct", "konto", "bank", "refund", "payout", "transfer", "wire", "sepa",
+            "swift")
+
+
+def _iban_end(text: str, start: int, v: str) -> int | None:
+    """End of the checksum-valid IBAN at ``start`` in the candidate ``v``; an upper-case word
+    glued to the end is trimmed off, not a miss."""
+    while len(v) >= 15:
+        if iban_ok(v) and boundary(text, start, start + len(v)):
+            return start + len(v)
+        cut = max(v.rfind(" "), v.rfind("-"))
+        if cut <= 4:
+            return None
+        v = v[:cut]
+    return None
 
 
 def _ibans(scan: Scan):
-    """Checksum-valid IBANs; an upper-case word glued to the end is trimmed off, not a miss."""
+    """Upper-case IBANs anywhere (the printed and the machine form)."""
     for m in _IBAN.finditer(scan.text):
-        v = m.group()
-        while len(v) >= 15:
-            if iban_ok(v) and boundary(scan.text, m.start(), m.start() + len(v)):
-                yield m.start(), m.start() + len(v), "IBAN"
-                break
-            cut = max(v.rfind(" "), v.rfind("-"))
-            if cut <= 4:
-                break
-            v = v[:cut]
+        end = _iban_end(scan.text, m.start(), m.group())
+        if end is not None:
+            yield m.start(), end, "IBAN"
+
+
+def _ibans_named(scan: Scan):
+    """Lower- or mixed-case IBANs, only just after a banking word ("iban: de89 3704 ..."): a
+    random lower-case id passes mod 97 one time in 97, so case alone is no evidence."""
+    text, low, last = scan.text, scan.low, 0
+    for p in sorted({p for w in _BANKING for p in scan.hits.get(w, ())}):
+        for m in _IBAN_ANY.finditer(low, max(p, last), p + 80):
+            if m.group() == m.group().upper() or not text[m.start() : m.end()].strip(" -").isascii():
+                continue
+            if m.start() and low[m.start() - 1].isalnum():
+                continue
+            end = _iban_end(text, m.start(), text[m.start() : m.end()])
+            if end is not None and text[m.start() : end].upper() != text[m.start() : end]:
+                yield m.start(), end, "IBAN"
+                last = end
 
 
 def _ipv6(scan: Scan):
@@ -158,6 +184,7 @@ def pii_detectors() -> list[Detector]:
         Detector("CARD", "pii", C(r"3[47][0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{5}"), check=card_ok,
                  bound="A-Za-z0-9_-", priority=6, **n),
         Detector("IBAN", "pii", finder=_ibans, priority=7),
+        Detector("IBAN", "pii", finder=_ibans_named, triggers=_BANKING, priority=7),
         Detector("IP", "pii", C(r"[0-9][0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"), bound="A-Za-z0-9_",
                  check=_ipv4_ok, context=_ip_context, priority=5, **n),
         Detector("IP", "pii", finder=_ipv6, triggers=(":",), priority=5),
