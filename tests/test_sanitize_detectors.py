@@ -123,7 +123,7 @@ CASES = [
     ("CARD", "amex {v}", "378282246310005"),
     ("IBAN", "refund to {v} approved", "GB82 WEST 1234 5698 7654 32"),
     ("IBAN", "IBAN: {v} BANK", "DE89370400440532013000"),
-    ("IBAN", "wire it to {v} please", "gb82 west 1234 5698 7654 32"),  # lower case, printed groups
+    ("IBAN", "bank account {v} please", "gb82 west 1234 5698 7654 32"),  # lower case, printed groups
     ("IBAN", "iban {v}.", "de89370400440532013000"),  # lower case, named
     ("IBAN", "Acct: {v}", "Fr1420041010050500013M02606"),  # mixed case, a banking word before it
     ("IBAN", "moved 12345678 {v} today", "DE89370400440532013000"),  # digits just before it

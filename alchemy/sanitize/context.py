@@ -63,6 +63,7 @@ class SanitizeContext:
         env = os.environ.get(get("key_env") or "", "")
         self.key = key or (env.encode() if env else _secrets.token_bytes(32))
         self.people = tuple(sorted({p.strip() for p in people if is_person(p)}))
+        self._known = frozenset(self.people)  # a record's own names are looked up, not re-hashed
         self._person_memo: dict[str, str] = {}
 
     @staticmethod
@@ -78,6 +79,7 @@ class SanitizeContext:
         new = object.__new__(SanitizeContext)
         new.__dict__.update(self.__dict__)
         new.people = tuple(sorted(set(self.people) | {p.strip() for p in people if is_person(p)}))
+        new._known = frozenset(new.people)
         return new
 
     def _allowed(self, value: str) -> bool:
@@ -190,8 +192,8 @@ class SanitizeContext:
         """Phase 1 for one record: pure, picklable, order-free. Then the leak gate on the result."""
         if not self.enabled:
             return Phase1(rec)
-        extra = set(people_of(rec.meta)) - set(self.people)
-        people = tuple(sorted(set(self.people) | extra)) if extra else self.people
+        extra = set(people_of(rec.meta)) - self._known
+        people = tuple(sorted(self._known | extra)) if extra else self.people
         counts: Counter[str] = Counter()
         strings = [rec.title, rec.text, rec.url]
         meta_in = {k: v for k, v in rec.meta.items() if k != "emails"}

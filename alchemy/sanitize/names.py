@@ -109,6 +109,10 @@ def name_matcher(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[s
     return re.compile(rf"(?:{alt})(?![\w>-])"), owner
 
 
+_LAST: list[Any] = [None, None]  # the run's names tuple and its automaton: found by identity,
+# since hashing a tuple of thousands of names for the lru_cache costs more than a record's scan
+
+
 @lru_cache(maxsize=8)
 def _automaton(names: tuple[str, ...]) -> Any:
     """Aho-Corasick over every matchable spelling (ahocorasick_rs), with the full name of each;
@@ -133,7 +137,8 @@ def _free(text: str, a: int, b: int) -> bool:
 
 def find_names(text: str, names: tuple[str, ...]) -> Iterator[tuple[int, int, str]]:
     """(start, end, full name) of every known person in the text; longest match wins."""
-    auto = _automaton(names)
+    auto = _LAST[1] if _LAST[0] is names else _automaton(names)
+    _LAST[:] = [names, auto]
     if auto is None:
         pattern, owner = name_matcher(names)
         for m in pattern.finditer(text) if pattern is not None else ():

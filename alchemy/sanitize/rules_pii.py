@@ -106,8 +106,7 @@ def _ssn_bare(scan: Scan):
 
 _IBAN = C(r"[A-Z][A-Z][0-9]{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?")
 _IBAN_ANY = C(r"[a-z][a-z][0-9]{2}(?:[ -]?[a-z0-9]{4}){2,7}(?:[ -]?[a-z0-9]{1,3})?")  # on the lower text
-_BANKING = ("iban", "account", "acct", "konto", "bank", "refund", "payout", "transfer", "wire", "sepa",
-            "swift")
+_BANKING = ("iban", "account", "acct", "konto", "bank", "sepa", "swift")  # words that name one
 
 
 def _iban_end(text: str, start: int, v: str) -> int | None:
@@ -135,15 +134,16 @@ def _ibans_named(scan: Scan):
     """Lower- or mixed-case IBANs, only just after a banking word ("iban: de89 3704 ..."): a
     random lower-case id passes mod 97 one time in 97, so case alone is no evidence."""
     text, low, last = scan.text, scan.low, 0
-    for p in sorted({p for w in _BANKING for p in scan.hits.get(w, ())}):
+    for p in sorted(p for w in _BANKING for p in scan.hits.get(w, ())):
+        if p + 80 <= last:
+            continue
         for m in _IBAN_ANY.finditer(low, max(p, last), p + 80):
-            if m.group() == m.group().upper() or not text[m.start() : m.end()].strip(" -").isascii():
-                continue
-            if m.start() and low[m.start() - 1].isalnum():
-                continue
-            end = _iban_end(text, m.start(), text[m.start() : m.end()])
-            if end is not None and text[m.start() : end].upper() != text[m.start() : end]:
-                yield m.start(), end, "IBAN"
+            a, v = m.start(), text[m.start() : m.end()]
+            if v == v.upper() or (a and low[a - 1].isalnum()):
+                continue  # upper case: _ibans has it; glued to a word: not a value of its own
+            end = _iban_end(text, a, v)
+            if end is not None and text[a:end] != text[a:end].upper():
+                yield a, end, "IBAN"
                 last = end
 
 
