@@ -194,6 +194,14 @@ def test_spill_files_are_removed(export: Path, tmp_path: Path,
     assert list(tmp_path.iterdir()) == []
 
 
+def test_buckets_go_to_the_spill_dir(export: Path, tmp_path: Path) -> None:
+    items = github.parse_dir(export, {"spill_dir": str(tmp_path)})
+    next(items)
+    assert [p.name for p in tmp_path.iterdir()][0].startswith("alchemy-github-")
+    items.close()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_peak_memory_is_a_bucket_not_the_folder(tmp_path: Path) -> None:
     raw = tmp_path / "github"
     make_export(raw, 30, seed=1, per_file=400)

@@ -72,6 +72,8 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     spill = int(eng.get("spill_bytes") or 64_000_000)
     batch_bytes = int(eng.get("batch_bytes") or 1_000_000)
     work = Path(tempfile.mkdtemp(prefix=".clean-", dir=eng.get("spill_dir") or out))
+    for scfg in scfgs.values():  # a parser that spills (GitHub's join buckets) spills here too
+        scfg["spill_dir"] = str(work)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     try:

@@ -119,7 +119,8 @@ def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaran
     cfg = {**cfg, "raw_dir": cfg.get("raw_dir") or str(raw_dir)}
     files = sorted({p for pat in PATTERNS for p in raw_dir.glob(pat) if p.is_file()})
     size = sum(p.stat().st_size if p.exists() else 0 for p in files)
-    with tempfile.TemporaryDirectory(prefix="alchemy-github-") as tmp:
+    # buckets go where the engine spills (engine.spill_dir / the stage folder), else the system temp
+    with tempfile.TemporaryDirectory(prefix="alchemy-github-", dir=cfg.get("spill_dir")) as tmp:
         buckets = _Buckets(Path(tmp), max(1, -(-size // BUCKET_BYTES)))
         for path in files:
             rel = rel_path(path, cfg)
