@@ -187,3 +187,33 @@ def test_spark_parse_batches_keep_their_schema_without_records(tmp_path) -> None
     batches = list(fn(iter([units])))
     assert batches and all(b.schema.field("id").type == pa.string() for b in batches)
     assert [r["kind"] for b in batches for r in b.to_pylist()] == ["q"]
+
+
+def test_outputs_append_batch_files_and_roll_parts(tmp_path: Path) -> None:
+    """Batch files (the python engine's parallel phase 2) and single lines mix in order, and a
+    partitioned output starts a new part once one holds part_bytes."""
+    from alchemy.engines.output import Outputs
+
+    batches = []
+    for b in range(3):
+        f = tmp_path / f"final-{b}.jsonl"
+        f.write_text("".join(json.dumps({"id": f"{b}-{i}", "text": "é" * 30}) + "\n" for i in range(4)),
+                     encoding="utf-8")
+        batches.append(f)
+    out = tmp_path / "out"
+    out.mkdir()
+    single = Outputs(out, "mask", 1)
+    for f in batches:
+        single.keep_file(f, 4)
+    single.keep_line('{"id": "3-0"}')
+    single.close()
+    want = "".join(f.read_text(encoding="utf-8") for f in batches) + '{"id": "3-0"}\n'
+    assert (out / "train.jsonl").read_text(encoding="utf-8") == want
+    assert single.kept == 13
+    parts = Outputs(out, "mask", 1, parts=tmp_path / "parts", part_bytes=batches[0].stat().st_size)
+    for f in batches:
+        parts.keep_file(f, 4)
+    parts.close()
+    got = sorted((tmp_path / "parts").glob("part-*.jsonl"))
+    assert len(got) == 3
+    assert "".join(p.read_text(encoding="utf-8") for p in got) == want.rsplit('{"id": "3-0"}', 1)[0]

@@ -9,6 +9,8 @@ dropped_sample.jsonl next to quarantine.jsonl. Nothing unmasked is ever written.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ class Outputs:
         self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
         if parts is not None:
             parts.mkdir(parents=True, exist_ok=True)
-        self.train = open(self._next_name(out), "w", encoding="utf-8") if train else None
+        self.train: Any = open(self._next_name(out), "wb") if train else None
         self.dropped = open(out / DROPPED, "w", encoding="utf-8")
         self.sample_path = out / SAMPLE
         self.sample = sample
@@ -50,13 +52,27 @@ class Outputs:
     def keep_line(self, line: str) -> None:
         """A kept record whose placeholders are already numbered (``final_line``)."""
         if self.train is not None:
-            line += "\n"
-            if self.parts is not None and self.written >= self.part_bytes:
-                self.train.close()
-                self.train, self.written = open(self._next_name(self.parts), "w", encoding="utf-8"), 0
-            self.train.write(line)
-            self.written += len(line)
+            self._roll()
+            data = (line + "\n").encode("utf-8")
+            self.train.write(data)
+            self.written += len(data)
         self.kept += 1
+
+    def keep_file(self, path: Path, lines: int) -> None:
+        """Kept records already numbered and written as train.jsonl lines (a batch's file)."""
+        if self.train is not None:
+            self._roll()
+            with open(path, "rb") as src:
+                size = os.fstat(src.fileno()).st_size
+                shutil.copyfileobj(src, self.train, 1 << 20)
+            self.written += size
+        self.kept += lines
+
+    def _roll(self) -> None:
+        """Partitioned output starts a new part once this one holds ``part_bytes``."""
+        if self.parts is not None and self.written >= self.part_bytes:
+            self.train.close()
+            self.train, self.written = open(self._next_name(self.parts), "wb"), 0
 
     def drop(self, rid: str, reason: str, source: str, path: str, p1: str | None,
              duplicate_of: str | None = None, similarity: float | None = None) -> None:

@@ -9,8 +9,8 @@ Three passes over data that lives on disk, never in one list:
    filters and keys its batch, writes the records to a batch file, and returns only small
    per-record figures (reason, exact key, LSH band keys, MinHash signature).
 3. dedup and write: exact and near duplicates are resolved on NumPy arrays indexed by id
-   rank (``cleaning/dedup.py``); then the batch files are read back in order, placeholders
-   are numbered (phase 2) and train.jsonl is written.
+   rank (``cleaning/dedup.py``); then placeholders are numbered (phase 2) with numbers
+   learned in id order, the batches in parallel, and their files are appended in order.
 
 Memory is a batch of records per process, plus about 25 bytes per record of keys while
 duplicates are resolved (signatures stay in a memory-mapped file).
@@ -36,7 +36,7 @@ from alchemy.cleaning.options import clean_options
 from alchemy.cleaning.pipeline import ERROR, REASONS
 from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.pool import Workers, resolve_workers
-from alchemy.engines.python_tasks import final_task, parse_task, phase1_task, read_tokens
+from alchemy.engines.python_tasks import final_path, final_task, parse_task, phase1_task, read_tokens
 from alchemy.engines.spill import collapse, merge_runs
 from alchemy.engines.units import group_units, plan_units, source_configs
 from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
@@ -132,15 +132,14 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             targets = {t for t, _ in dup_of.values()}
             names: dict[int, str] = {}
             o = 0
-            for lines, ids, srcs, paths, p1s in finals:
-                kept = iter(lines)
+            for b, (ids, srcs, paths, p1s) in enumerate(finals):
+                outputs.keep_file(final_path(str(work), b), sum(keep[b]))
+                final_path(str(work), b).unlink()  # disk holds the output once, not twice
                 for rid, src, path, p1 in zip(ids, srcs, paths, p1s, strict=True):
                     c = int(code[o])
                     if o in targets:
                         names[o] = rid
-                    if c == 0:
-                        outputs.keep_line(next(kept))
-                    elif c != CODES[ERROR]:
+                    if c != 0 and c != CODES[ERROR]:
                         target, m = dup_of.get(o, (None, None))
                         twin = names.get(target) if target is not None else None
                         outputs.drop(rid, NAMES[c], src, path, p1, twin, m / opts.num_perm if m else None)

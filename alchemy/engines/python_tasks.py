@@ -4,7 +4,8 @@
 ``phase1_task``: phase 1 + filters + keys for one batch of id-ordered records; the records
 go to a batch file on disk, only the small per-record figures go back to the driver.
 ``final_task``: phase 2 for one batch with the run's learned (frozen) placeholder numbers,
-so train.jsonl lines are made in parallel; the driver only writes them in order.
+so train.jsonl lines are made and encoded in parallel; the driver only appends the batch
+files in order.
 """
 
 from __future__ import annotations
@@ -74,16 +75,23 @@ def read_tokens(work: str, batch_no: int) -> list[list[tuple[str, str]]]:
         return pickle.load(fh)
 
 
-def final_task(numbers: str, work: str, batch_no: int, keep: list[bool]) -> tuple[list[str], ...]:
-    """train.jsonl lines of the batch's kept records, plus what the driver needs for the rest."""
+def final_task(numbers: str, work: str, batch_no: int, keep: list[bool]) -> tuple[list[Any], ...]:
+    """Phase 2 for one batch: its kept records' train.jsonl lines go to a file of their own
+    (``final_path``; the driver appends the files in order), the rest comes back: ids,
+    sources and paths of every record, and the phase-1 line of each dropped one."""
     if numbers not in _NUMBERS:
         _NUMBERS.clear()
         with open(numbers, "rb") as fh:
             _NUMBERS[numbers] = pickle.load(fh)
     numberer = _NUMBERS[numbers]
     ids, srcs, paths, _, p1s = read_batch(work, batch_no)
-    lines = [final_line(numberer, p1) for p1, k in zip(p1s, keep, strict=True) if k]
-    return lines, ids, srcs, paths, [None if k else p1 for p1, k in zip(p1s, keep, strict=True)]
+    with open(final_path(work, batch_no), "w", encoding="utf-8") as fh:
+        fh.writelines(final_line(numberer, p1) + "\n" for p1, k in zip(p1s, keep, strict=True) if k)
+    return ids, srcs, paths, [None if k else p1 for p1, k in zip(p1s, keep, strict=True)]
+
+
+def final_path(work: str, batch_no: int) -> Path:
+    return Path(work) / f"final-{batch_no:07d}.jsonl"
 
 
 def read_batch(work: str, batch_no: int) -> tuple[list[str], list[str], list[str], list[Any], list[Any]]:
