@@ -42,6 +42,7 @@ from alchemy.sanitize.tokens import render
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("jira", "confluence", "github")
 KEY = b"phase1-bench-key"  # a fixed HMAC key: dumps of two runs compare byte for byte
+FIRST = ("Anna", "Bruno", "Chen", "Dmitri", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas")
 
 
 def config() -> Any:
@@ -236,6 +237,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--dump", help="write PREFIX.*.jsonl instead of timing")
     ap.add_argument("--only", nargs="*", help="time only these steps (phase1_off, phase1_on too)")
+    ap.add_argument("--people", type=int, default=0,
+                    help="add this many made-up names to the run's people list (a large org's Jira)")
     args = ap.parse_args()
 
     cfg = config()
@@ -243,7 +246,8 @@ def main() -> None:
     corpus = load(cfg, opts, args.rows)
     rows = corpus.rows
     scfg = {**OmegaConf.to_container(cfg.sanitizer, resolve=True), "leak_gate": "none"}  # type: ignore[dict-item]
-    ctxs = {"off": SanitizeContext({"enabled": False}), "on": SanitizeContext(scfg, corpus.people, key=KEY)}
+    people = corpus.people + [f"{FIRST[i % len(FIRST)]} Person{i:05d}" for i in range(args.people)]
+    ctxs = {"off": SanitizeContext({"enabled": False}), "on": SanitizeContext(scfg, people, key=KEY)}
     for ctx in ctxs.values():  # build detectors and scanners before anything is timed
         ctx.sanitize_record(Record("warm:up", "bench", "x", "", "warm up the detectors first"))
     if args.dump:
@@ -256,7 +260,8 @@ def main() -> None:
         dump_prepare(Path(f"{args.dump}.prepare.jsonl"), corpus.raw, opts)
         return
     mb = sum(len(r.encode("utf-8")) for r in rows) / 1e6
-    print(f"{len(rows)} records, {mb:.2f} MB of prepared record JSON; CPU s, median of {args.repeat}")
+    print(f"{len(rows)} records, {mb:.2f} MB of prepared record JSON, {len(people)} known names; "
+          f"CPU s, median of {args.repeat}")
     todo = steps(corpus, opts, ctxs["on"])
     for name, ctx in ctxs.items():
         todo[f"phase1_{name}"] = (None, lambda _, c=ctx: [phase1_batch(c, opts, b) for b in batches(rows)])
