@@ -162,11 +162,13 @@ def _entropy(scan: Scan):
         word = text[m.start() : m.end()]
         if m.start() > 0 and text[m.start() - 1].isalnum() or text[m.end() : m.end() + 1].isalnum():
             continue  # "monkey", "jsonwebtoken", or a key word inside a base64 string
-        line_end = text.find("\n", m.end(), m.end() + window + 520)
-        limit = line_end if line_end >= 0 else m.end() + window + 520
-        first = _CANDIDATE.search(text, max(m.end(), last), min(limit, m.end() + window + 16))
+        first = _CANDIDATE.search(text, max(m.end(), last), m.end() + window + 16)
         if first is None or first.start() > m.end() + window:
             continue  # no long token near this word: the common case, decided cheaply
+        line_end = text.find("\n", m.end(), m.end() + window + 520)
+        limit = line_end if line_end >= 0 else m.end() + window + 520
+        if first.start() >= limit:
+            continue  # the token is on a later line (a candidate never spans a newline)
         k = m.start()
         while k > max(0, m.start() - 40) and text[k - 1] in _KEY_CHARS:
             k -= 1
