@@ -1,5 +1,7 @@
 """Spark and Python give byte-identical clean output (sample data, generated duplicates, a poisoned
-record); partitioned output concatenates to the same file. One Spark session for the module."""
+record, every sanitizer mode, part files joined or lines streamed); partitioned output
+concatenates to the same file; units are planned biggest first; a remote file is parsed from
+its content. One Spark session for the module."""
 
 from __future__ import annotations
 
@@ -63,3 +65,83 @@ def test_partitioned_spark_output_concatenates_to_train_jsonl(make_cfg, tmp_path
     files = sorted((parts / "train").glob("part-*"))
     assert len(files) >= 1 and (parts / "train" / "_SUCCESS").exists()
     assert b"".join(f.read_bytes() for f in files) == (single / "train.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("extra", [("sanitizer.mode=redact",),
+                                   ("sanitizer.mode=drop_record", "clean.dropped_sample=1")])
+def test_modes_parity(make_cfg, tmp_path, generated, extra) -> None:  # noqa: F811
+    """Placeholders numbered in parallel (mask above, redact and drop_record here) and a
+    dropped sample cut short: still the Python engine's bytes."""
+    _, overrides = generated
+    py, _ = _parity(make_cfg, tmp_path, overrides, *extra)
+    assert py["records_out"] and py["dropped_total"]
+
+
+def test_streamed_single_output_parity(make_cfg, tmp_path, generated, monkeypatch) -> None:  # noqa: F811
+    """Where the executors do not share the driver's disk, the numbered lines are streamed."""
+    import alchemy.engines.spark as engine
+
+    monkeypatch.setattr(engine, "shared_disk", lambda spark: False)
+    _, overrides = generated
+    _parity(make_cfg, tmp_path, overrides)
+
+
+def test_units_biggest_task_first(spark, tmp_path) -> None:
+    """Local units are packed biggest first, task i in partition i (Spark starts partition 0
+    first, so a whole-folder source never runs alone at the end)."""
+    from pyspark.sql import functions as F
+
+    from alchemy.engines.spark import _units_frame
+    from alchemy.engines.units import Unit
+
+    units = [Unit("jira", f"/x/j{i}.json", False, 3 << 20) for i in range(5)]
+    units.insert(2, Unit("github", "/x/github", True, 40 << 20))
+    frame, tasks = _units_frame(spark, units, 4)
+    assert tasks[0] == [("github", "/x/github", True)] and sum(map(len, tasks)) == 6
+    rows = frame.select("task", F.spark_partition_id().alias("part")).collect()
+    assert sorted((r.task, r.part) for r in rows) == [(i, i) for i in range(len(tasks))]
+
+
+def test_remote_unit_is_parsed_from_its_content(tmp_path) -> None:
+    """A remote file (no local path) is parsed from the bytes binaryFile read, like a local one."""
+    import json
+
+    import pyarrow as pa
+
+    from alchemy.cleaning.options import clean_options
+    from alchemy.engines.spark import _parse_fn
+
+    issue = {"key": "OPS-1", "fields": {"summary": "Retries", "description": "Retry the payout. " * 20}}
+    local = tmp_path / "raw" / "a.json"
+    local.parent.mkdir()
+    local.write_text(json.dumps({"issues": [issue]}), encoding="utf-8")
+    scfgs = {"jira": {"raw_dir": "s3a://bucket/raw"}}
+    opts = clean_options({})
+
+    def parse(row: dict, tasks: list) -> list:
+        batches = _parse_fn(scfgs, opts, tasks)(iter([pa.RecordBatch.from_pylist([row])]))
+        return [b.to_pylist() for b in batches]
+
+    remote = parse({"task": -1, "source": "jira", "path": "s3a://bucket/raw/a.json",
+                    "content": local.read_bytes()}, [])
+    scfgs["jira"]["raw_dir"] = str(local.parent)
+    here = parse({"task": 0, "source": None, "path": None, "content": None}, [[("jira", str(local), False)]])
+    assert remote == here and any(r["kind"] == "r" for b in here for r in b)
+
+
+def test_append_falls_back_to_a_python_copy(tmp_path, monkeypatch) -> None:
+    from alchemy.engines import spark_dedup
+
+    (tmp_path / "a").write_bytes(b"x" * 100_000)
+
+    def unsupported(*args):
+        raise OSError("copy_file_range: not supported")
+
+    for patch in (False, True):
+        if patch:
+            monkeypatch.setattr(spark_dedup.os, "copy_file_range", unsupported)
+        with open(tmp_path / "out", "wb", buffering=0) as dst:
+            for _ in range(2):
+                with open(tmp_path / "a", "rb", buffering=0) as src:
+                    spark_dedup._append(src, dst)
+        assert (tmp_path / "out").read_bytes() == b"x" * 200_000

@@ -1,16 +1,17 @@
 """The Spark engine: the same record functions as the Python engine, run by PySpark.
 
-Files are listed with the ``binaryFile`` source (content is read only for remote inputs:
-local files are parsed in place), parsed per Arrow batch with ``mapInArrow``, and every
-later record step (phase-1 sanitize, filters, keys, signatures) is ``phase1_batch`` on an
-Arrow batch, never a row-at-a-time UDF. A record that makes a step raise comes back as a
-quarantine entry, as on the Python engine. Same-id copies are collapsed inside phase 1 (the
-records are range-partitioned and sorted by id, fullest copy first: one shuffle); exact
-duplicates are window functions; near duplicates are an LSH self-join whose verified edges are resolved on the
-driver by ``cleaning.dedup.resolve_near``. With ``engine.output=single`` the driver streams
-the id-sorted records (``toLocalIterator``) through the shared writer, so train.jsonl is
-byte-identical to the Python engine's; ``partitioned`` numbers placeholders in parallel and
-writes part files (see spark_dedup.py).
+Local files are parsed in place, packed into tasks biggest first (one task per partition);
+remote files (``s3a://``, ``hdfs://``) come with their content from the ``binaryFile``
+source. Parsing runs per Arrow batch with ``mapInArrow``, and every later record step
+(phase-1 sanitize, filters, keys, signatures) is ``phase1_batch`` on an Arrow batch, never a
+row-at-a-time UDF. A record that makes a step raise comes back as a quarantine entry, as on
+the Python engine. Same-id copies are collapsed inside phase 1 (the records are
+range-partitioned and sorted by id, fullest copy first: one shuffle), so the cached phase-1
+records are in id order partition after partition. Exact and near duplicates are one window
+plus a verification join, resolved on the driver by the Python engine's functions; then
+placeholders are numbered in parallel with the numbering learned in id order, and the
+parts are joined into train.jsonl (byte-identical to the Python engine's) or, with
+``engine.output=partitioned``, kept as part files (see spark_dedup.py).
 """
 
 from __future__ import annotations
@@ -21,23 +22,24 @@ import os
 import pickle
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from alchemy.cleaning.options import CleanOptions, clean_options
-from alchemy.cleaning.pipeline import ERROR, phase1_batch
+from alchemy.cleaning.pipeline import phase1_batch
 from alchemy.engines import spark_dedup
 from alchemy.engines.output import Outputs, figures, write_quarantine
-from alchemy.engines.spark_session import local_path, parallelism, session
+from alchemy.engines.spark_session import local_path, parallelism, session, shared_disk
 from alchemy.engines.spill import collapse
-from alchemy.engines.units import Unit, entries, plan_units, source_configs
+from alchemy.engines.units import Unit, entries, group_units, plan_units, source_configs
 from alchemy.sanitize import SanitizeContext, SanitizeStats
 
 log = logging.getLogger("alchemy")
-UNITS = "source string, path string, whole_dir boolean, content binary"
+UNITS = "task int, source string, path string, content binary"
 PARSED = "kind string, id string, neg long, path string, json string, source string"
 P1 = ("id string, source string, path string, p1 string, reason string, k1 long, k2 long, "
-      "sig binary, bands array<long>, extra binary")
+      "sig binary, bands array<long>, toks string, extra binary")
 ROWS_PER_BATCH = 512
 PHASE1_ROWS = 4096  # records per phase-1 call (MinHash is batched over them)
 
@@ -52,7 +54,11 @@ def _remote_copy(tmp: str, uri: str, content: bytes, scfg: dict[str, Any]) -> tu
     return str(target), {**scfg, "raw_dir": tmp}
 
 
-def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions) -> Any:
+def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions,
+              tasks: list[list[tuple[str, str, bool]]] | None = None) -> Any:
+    """Parse a partition's rows: a task number (``task`` >= 0: its local units) or one unit
+    (source, path, whole_dir; with its content when remote)."""
+
     def run(batches: Any) -> Any:
         import pyarrow as pa
 
@@ -67,32 +73,46 @@ def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions) -> Any:
                 v.clear()
             return batch
 
+        side: list[tuple[Any, ...]] = []  # quarantine, names, counts: after the records, so
+        people: set[str] = set()          # the side job's filter skips whole cached batches
+        counts: dict[str, int] = {}
         for batch in batches:
-            people: set[str] = set()
             for row in batch.to_pylist():
-                scfg, path = scfgs[row["source"]], local_path(row["path"])
-                with tempfile.TemporaryDirectory(prefix="alchemy-") as tmp:
-                    if path is None or not os.path.exists(path):
-                        path, scfg = _remote_copy(tmp, row["path"], row["content"] or b"", scfg)
-                    unit = Unit(row["source"], path, bool(row["whole_dir"]), 0)
-                    for e in entries(unit, scfg, opts, people):
-                        q = json.dumps(e, ensure_ascii=False) if isinstance(e, dict) else None
-                        vals = ("q", None, 0, None, q, None) if q is not None else ("r", *e)
-                        for k, v in zip(names, vals, strict=True):
-                            out[k].append(v)
-                        if len(out["kind"]) >= ROWS_PER_BATCH:
-                            yield emit()
-            for name in sorted(people):
-                for k, v in zip(names, ("p", None, 0, None, name, None), strict=True):
-                    out[k].append(v)
+                one = [(row["source"], row["path"], bool(row.get("whole_dir")))]
+                todo = tasks[row["task"]] if tasks and row.get("task", -1) >= 0 else one
+                for source, uri, whole_dir in todo:
+                    with tempfile.TemporaryDirectory(prefix="alchemy-") as tmp:
+                        scfg, path = scfgs[source], local_path(uri)
+                        if path is None or not os.path.exists(path):
+                            path, scfg = _remote_copy(tmp, uri, row["content"] or b"", scfg)
+                        unit = Unit(source, path, whole_dir, 0)
+                        for e in entries(unit, scfg, opts, people):
+                            if isinstance(e, dict):
+                                side.append(("q", None, 0, None, json.dumps(e, ensure_ascii=False), None))
+                                continue
+                            counts[e[4]] = counts.get(e[4], 0) + 1
+                            for k, v in zip(names, ("r", *e), strict=True):
+                                out[k].append(v)
+                            if len(out["kind"]) >= ROWS_PER_BATCH:
+                                yield emit()
+        if out["kind"]:
             yield emit()
+        side += [("p", None, 0, None, name, None) for name in sorted(people)]
+        side += [("n", None, n, None, source, None) for source, n in sorted(counts.items())]
+        for vals in side:
+            for k, v in zip(names, vals, strict=True):
+                out[k].append(v)
+        yield emit()
 
     return run
 
 
 def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
     """Same-id copies collapsed as the Python engine does (rows arrive sorted by id, fullest copy
-    first, and one id never spans partitions), then phase 1 in batches of ``PHASE1_ROWS``."""
+    first, and one id never spans partitions), then phase 1 in batches of ``PHASE1_ROWS``. Each
+    record keeps its distinct placeholder tokens in walk order (``toks``, "TYPE:digest ...")
+    for learning phase 2's numbering without decoding the records again."""
+    learn = ctx.mode != "redact"
 
     def run(batches: Any) -> Any:
         import pyarrow as pa
@@ -100,7 +120,7 @@ def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
         schema = pa.schema([("id", pa.string()), ("source", pa.string()), ("path", pa.string()),
                             ("p1", pa.string()), ("reason", pa.string()), ("k1", pa.int64()),
                             ("k2", pa.int64()), ("sig", pa.binary()), ("bands", pa.list_(pa.int64())),
-                            ("extra", pa.binary())])
+                            ("toks", pa.string()), ("extra", pa.binary())])
 
         def emit(rows: list[str], superseded: list[dict[str, Any]]) -> Any:
             b = phase1_batch(ctx, opts, rows)
@@ -110,6 +130,8 @@ def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
                 "k1": b.keys[:, 0].tolist(), "k2": b.keys[:, 1].tolist(),
                 "sig": [b.sigs[i].tobytes() if e else None for i, e in enumerate(elig)],
                 "bands": [b.bands[i].tolist() if e else None for i, e in enumerate(elig)],
+                "toks": [" ".join(dict.fromkeys(f"{k}:{d}" for k, d in t)) if learn and t else None
+                         for t in b.tokens],
                 "extra": [pickle.dumps((b.stats, superseded + b.quarantine))] + [None] * (len(b.ids) - 1),
             }, schema=schema)
 
@@ -130,49 +152,34 @@ def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
     return run
 
 
-def _units_frame(spark: Any, units: list[Unit]) -> Any:
+def _units_frame(spark: Any, units: list[Unit], n: int) -> tuple[Any, list[list[tuple[str, str, bool]]]]:
+    """Local units packed into tasks of about 1/n of the input, biggest first, one task per
+    partition: Spark starts tasks in partition order, so a big unit (a whole-folder source is
+    one) never runs alone at the end. Remote files come with their content (binaryFile)."""
     from pyspark.sql import functions as F
 
-    frames = []
+    remote = [u for u in units if not u.whole_dir and local_path(u.path) is None]
+    local = [u for u in units if u not in set(remote)]
+    target = max(1 << 20, sum(u.size for u in local) // n + 1)
+    tasks = sorted(group_units(local, target), key=lambda t: -sum(u.size for u in t))
+    df = spark.createDataFrame([], UNITS)
+    if tasks:  # partition i holds the number i
+        none = (F.lit(None).cast(t).alias(c) for c, t in (("source", "string"), ("path", "string"),
+                                                           ("content", "binary")))
+        df = spark.range(0, len(tasks), 1, len(tasks)).select(F.col("id").cast("int").alias("task"), *none)
     by_source: dict[str, list[str]] = {}
-    for u in units:
-        if not u.whole_dir:
-            by_source.setdefault(u.source, []).append(u.path)
+    for u in remote:
+        by_source.setdefault(u.source, []).append(u.path)
     for name, paths in by_source.items():
-        df = spark.read.format("binaryFile").load(paths)
-        remote = any(local_path(p) is None for p in paths)
-        frames.append(df.select(F.lit(name).alias("source"), "path", F.lit(False).alias("whole_dir"),
-                                F.col("content") if remote else F.lit(None).cast("binary").alias("content")))
-    dirs = [(u.source, u.path, True, None) for u in units if u.whole_dir]
-    if dirs or not frames:
-        frames.append(spark.createDataFrame(dirs, UNITS))
-    df = frames[0]
-    for f in frames[1:]:
-        df = df.unionByName(f)
-    return df
-
-
-def _write_single(p1: Any, fate: dict[str, tuple[Any, Any, Any]], outputs: Outputs,
-                  opts: CleanOptions) -> None:
-    """Stream the id-ordered records to the shared writer (the Python engine's exact bytes)."""
-    last = None
-    for r in p1.select("id", "source", "path", "p1", "reason").toLocalIterator():
-        if last is not None and r.id <= last:  # never write an unsorted file silently
-            raise RuntimeError(f"spark: records out of id order at {r.id!r}")
-        last = r.id
-        if r.reason == ERROR:
-            continue
-        reason, dup_of, m = (r.reason, None, None) if r.reason else fate.get(r.id, (None, None, None))
-        if reason is None:
-            outputs.keep(r.p1)
-        else:
-            outputs.drop(r.id, reason, r.source, r.path, r.p1, dup_of, m / opts.num_perm if m else None)
+        files = spark.read.format("binaryFile").load(paths)
+        df = df.unionByName(files.select(F.lit(-1).alias("task"), F.lit(name).alias("source"), "path",
+                                         "content").repartition(min(n, len(paths))))
+    return df, [[(u.source, u.path, u.whole_dir) for u in t] for t in tasks]
 
 
 def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str, Any]) -> None:
     """The clean pass on Spark; fills ``metrics`` exactly as the Python engine does."""
     from pyspark import StorageLevel
-    from pyspark.sql import functions as F
 
     opts = clean_options(cfg.clean)
     scfgs = source_configs(cfg, inventory)
@@ -189,19 +196,18 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     mark("session")
     n = parallelism(spark, total)
     try:
-        parsed = (_units_frame(spark, units).repartition(min(n, max(1, len(units))))
-                  .mapInArrow(_parse_fn(scfgs, opts), PARSED).persist(StorageLevel.MEMORY_AND_DISK))
-        side = parsed.filter("kind != 'r'").select("kind", "json").union(
-            parsed.filter("kind = 'r'").groupBy("source").count()
-            .select(F.lit("n").alias("kind"), F.to_json(F.struct("source", "count")).alias("json")))
-        quarantine, people, per_source = [], set(), {}
-        for r in side.collect():  # quarantine entries, person names, records per source: one job
+        frame, tasks = _units_frame(spark, units, n)
+        parsed = frame.mapInArrow(_parse_fn(scfgs, opts, tasks), PARSED).persist(StorageLevel.MEMORY_AND_DISK)
+        quarantine, people, per_source = [], set(), Counter()
+        # quarantine entries, person names, records per source: one scan, which skips the cached
+        # batches of records (IN uses their min/max statistics, != would not)
+        for r in parsed.filter("kind IN ('n', 'p', 'q')").select("kind", "neg", "json").collect():
             if r.kind == "q":
                 quarantine.append(json.loads(r.json))
             elif r.kind == "p":
                 people.add(r.json)
             else:
-                per_source[json.loads(r.json)["source"]] = json.loads(r.json)["count"]
+                per_source[r.json] += r.neg
         ctx = SanitizeContext(cfg.sanitizer, sorted(people))
         # one shuffle: range-partitioned by id and sorted with the fullest copy of an id first, so
         # phase 1 collapses copies as it goes and reading the partitions in order later gives the
@@ -211,28 +217,18 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         mark("parse")
         p1 = records.mapInArrow(_phase1_fn(ctx, opts), P1).persist(StorageLevel.MEMORY_AND_DISK)
         stats = SanitizeStats()
-        for r in p1.filter("extra IS NOT NULL").select("extra").toLocalIterator():
+        for r in p1.filter("extra IS NOT NULL").select("extra").collect():
             s, q = pickle.loads(r.extra)
             stats.merge(s)
             quarantine += q
         parsed.unpersist()
         mark("sanitize")
-        fates = spark_dedup.fates(spark, p1, opts, metrics)
+        fate = spark_dedup.fates(spark, p1, opts, metrics)
         mark("dedup")
         partitioned = cfg.engine.get("output", "single") == "partitioned"
-        outputs = Outputs(out, ctx.mode, opts.sample, train=not partitioned)
-        if partitioned:
-            usable = p1.filter(F.col("reason").isNull() | (F.col("reason") != ERROR))
-            final = (usable.join(fates, "id", "left")
-                     .select("id", "source", "path", "p1", F.coalesce("reason", "fate").alias("reason"),
-                             "dup_of", "m"))
-            for r in final.filter("reason IS NOT NULL").orderBy("id").toLocalIterator():
-                outputs.drop(r.id, r.reason, r.source, r.path, r.p1, r.dup_of,
-                             r.m / opts.num_perm if r.m else None)
-            target = cfg.engine.get("output_dir") or str(out / "train")
-            outputs.kept = spark_dedup.write_partitioned(final.filter("reason IS NULL"), ctx.mode, target, n)
-        else:
-            _write_single(p1, {r.id: (r.fate, r.dup_of, r.m) for r in fates.collect()}, outputs, opts)
+        outputs = Outputs(out, ctx.mode, opts.sample, train=False)
+        target = (cfg.engine.get("output_dir") or str(out / "train")) if partitioned else None
+        spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark))
         outputs.close()
         write_quarantine(out, quarantine)
         p1.unpersist()

@@ -1,24 +1,39 @@
-"""Exact and near duplicates on Spark, and the partitioned (parallel) numbering pass.
+"""Exact and near duplicates on Spark, and the parallel numbering and writing of the output.
 
-The definitions are those of ``cleaning/dedup.py``; here they are window functions and
-joins. Exact: the smallest id of each exact-key group is kept. Near: each LSH bucket links
-its members to its smallest id, candidate pairs are verified on their signatures in Arrow
-batches, and the verified edges (few: only similar pairs) are resolved on the driver with
-the same greedy function the Python engine uses.
+Duplicates follow ``cleaning/dedup.py``. One window over the passed records finds every
+exact-key group and LSH bucket with more than one member (one shuffle of small rows); the
+driver keeps the smallest id of each exact group and links each bucket's remaining members
+to its smallest id (candidate pairs, few). Their signatures meet in two broadcast joins
+against the cached records (no shuffle of signatures), are verified in Arrow batches, and the
+verified edges are resolved with the Python engine's greedy function.
+
+Writing (phase 2) is the Python engine's: one scan of the id-ordered records gives, per
+partition, the dropped records and the kept records' tokens in first-appearance order; the
+driver learns the numbering from them in partition (= id) order and freezes it; then every
+partition numbers its kept records in parallel. ``single`` output: each task writes its part
+file and the driver joins them into train.jsonl (where the executors do not share the
+driver's disk, the lines are streamed to it instead); ``partitioned``: Spark writes the parts.
 """
 
 from __future__ import annotations
 
+import os
+import pickle
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from alchemy.cleaning.dedup import resolve_near
 from alchemy.cleaning.options import CleanOptions
-from alchemy.cleaning.pipeline import decode, encode
+from alchemy.cleaning.pipeline import ERROR, final_line
+from alchemy.engines.output import TRAIN, Outputs
 from alchemy.sanitize import Numberer
 
-FATES = "id string, dup_of string, fate string, m int"
+Fates = dict[str, tuple[str, str, int | None]]  # id -> (reason, duplicate of, matches)
 
 
 def _verify_fn(need: int) -> Any:
@@ -40,86 +55,213 @@ def _verify_fn(need: int) -> Any:
     return run
 
 
-def fates(spark: Any, p1: Any, opts: CleanOptions, metrics: dict[str, Any]) -> Any:
-    """(id, dup_of, fate, m) for every exact and near duplicate."""
+def _buckets(p1: Any, opts: CleanOptions) -> dict[tuple[int, int, int], list[str]]:
+    """Every exact-key group (band -1) and LSH bucket with more than one member, in one
+    window over the passed records (one shuffle of small rows): (band, key, key2) -> ids."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     passed = p1.filter("reason IS NULL")
-    frames = []
-    exact = spark.createDataFrame([], "id string, dup_of string")
+    keys = []
     if opts.dedup:
-        w = Window.partitionBy("k1", "k2").orderBy("id")
-        exact = (passed.select("id", "k1", "k2").withColumn("dup_of", F.first("id").over(w))
-                 .filter("id != dup_of").select("id", "dup_of"))
-        frames.append(exact.select("id", "dup_of", F.lit("exact_duplicate").alias("fate"),
-                                   F.lit(None).cast("int").alias("m")))
+        keys.append(passed.select("id", F.lit(-1).alias("band"), F.col("k1").alias("h"),
+                                  F.col("k2").alias("h2")))
     if opts.near_dup:
-        elig = passed.filter("bands IS NOT NULL").join(exact, "id", "left_anti").select("id", "bands", "sig")
-        buckets = elig.select("id", F.posexplode("bands").alias("band", "h"))
-        w = Window.partitionBy("band", "h")
-        cand = (buckets.withColumn("root", F.min("id").over(w)).filter("id != root")
-                .select("root", "id").distinct())
-        sigs = elig.select("id", "sig")
-        pairs = (cand.join(sigs.withColumnRenamed("id", "root").withColumnRenamed("sig", "sa"), "root")
-                 .join(sigs.withColumnRenamed("sig", "sb"), "id").select("root", "id", "sa", "sb"))
-        edges = [(r.root, r.id, r.m) for r in pairs.mapInArrow(_verify_fn(opts.need),
-                                                                "root string, id string, m int").collect()]
-        near = resolve_near(edges)
-        rows = [(rid, str(t), "near_duplicate", int(m)) for rid, (t, m) in near.items()]
-        frames.append(spark.createDataFrame(rows, FATES))
-        metrics["near_dup"] = {"bands": opts.bands, "rows": opts.rows, "threshold": opts.threshold,
-                               "candidate_pairs": cand.count(), "similar_pairs": len(edges)}
-    if not frames:
-        return spark.createDataFrame([], FATES)
-    out = frames[0]
-    for f in frames[1:]:
-        out = out.unionByName(f)
+        keys.append(passed.filter("bands IS NOT NULL").select("id", F.posexplode("bands").alias("band", "h"))
+                    .select("id", "band", "h", F.lit(0).cast("long").alias("h2")))
+    out: dict[tuple[int, int, int], list[str]] = {}
+    if not keys:
+        return out
+    rows = keys[0] if len(keys) == 1 else keys[0].unionByName(keys[1])
+    # the key first: the sort's 8-byte prefix then decides nearly every comparison (band would not)
+    size = F.count("*").over(Window.partitionBy("h", "band", "h2"))
+    for r in rows.withColumn("n", size).filter("n > 1").select("band", "h", "h2", "id").collect():
+        out.setdefault((r.band, r.h, r.h2), []).append(r.id)
     return out
 
 
-def _tokens_fn() -> Any:
-    def run(batches: Any) -> Any:
-        import pyarrow as pa
-
-        for batch in batches:
-            out: dict[str, list[Any]] = {"kind": [], "dig": [], "id": [], "pos": []}
-            for rid, p1 in zip(batch.column("id").to_pylist(), batch.column("p1").to_pylist(), strict=True):
-                for pos, (kind, dig) in enumerate(Numberer.tokens_in_order(decode(p1))):
-                    out["kind"].append(kind)
-                    out["dig"].append(dig)
-                    out["id"].append(rid)
-                    out["pos"].append(pos)
-            yield pa.RecordBatch.from_pydict(out, schema=pa.schema(
-                [("kind", pa.string()), ("dig", pa.string()), ("id", pa.string()), ("pos", pa.int64())]))
-
-    return run
-
-
-def _number_fn(numberer: Numberer) -> Any:
-    def run(batches: Any) -> Any:
-        import pyarrow as pa
-
-        for batch in batches:
-            ids = batch.column("id").to_pylist()
-            lines = [encode(numberer.record(decode(p))) for p in batch.column("p1").to_pylist()]
-            yield pa.RecordBatch.from_pydict({"id": ids, "value": lines}, schema=pa.schema(
-                [("id", pa.string()), ("value", pa.string())]))
-
-    return run
-
-
-def write_partitioned(kept: Any, mode: str, target: str, parts: int) -> int:
-    """Number placeholders in parallel (tokens in first-appearance order, learned on the
-    driver, broadcast) and write id-ordered part files; return the number of records."""
+def fates(spark: Any, p1: Any, opts: CleanOptions, metrics: dict[str, Any]) -> Fates:
+    """id -> (reason, duplicate of, matches) for every exact and near duplicate."""
     from pyspark.sql import functions as F
 
-    kept = kept.select("id", "p1")
-    firsts = (kept.mapInArrow(_tokens_fn(), "kind string, dig string, id string, pos long")
-              .groupBy("kind", "dig").agg(F.min(F.struct("id", "pos")).alias("first"))
-              .orderBy("first.id", "first.pos").select("kind", "dig"))
-    numberer = Numberer(mode).learn((r.kind, r.dig) for r in firsts.toLocalIterator())
-    lines = kept.mapInArrow(_number_fn(numberer), "id string, value string")
-    lines.repartitionByRange(parts, "id").sortWithinPartitions("id").select("value") \
-        .write.mode("overwrite").text(target)
-    return kept.count()
+    out: Fates = {}
+    buckets = _buckets(p1, opts)
+    for (band, _, _), ids in buckets.items():  # exact: all but the smallest id of a group
+        if band < 0:
+            first, *rest = sorted(ids)
+            out.update((i, ("exact_duplicate", first, None)) for i in rest)
+    if opts.near_dup:  # near: each bucket's remaining members linked to its smallest (a star)
+        pairs: set[tuple[str, str]] = set()
+        for (band, _, _), ids in buckets.items():
+            if band >= 0:
+                left = sorted(i for i in ids if i not in out)
+                pairs.update((left[0], i) for i in left[1:])
+        cand = sorted(pairs)
+        edges: list[tuple[str, str, int]] = []
+        if cand:  # the pairs' signatures meet in two broadcast joins: no shuffle of signatures
+            sigs = p1.filter("sig IS NOT NULL").select("id", "sig")
+            pair = (sigs.join(F.broadcast(spark.createDataFrame(cand, "root string, id string")), "id")
+                    .select("root", "id", F.col("sig").alias("sb")))
+            roots = sigs.select(F.col("id").alias("root"), F.col("sig").alias("sa"))
+            # one task: the pairs are few, and a Python task per partition costs more than they do
+            both = roots.join(F.broadcast(pair), "root").select("root", "id", "sa", "sb").coalesce(1)
+            edges = [(r.root, r.id, r.m) for r in both.mapInArrow(
+                _verify_fn(opts.need), "root string, id string, m int").collect()]
+        for rid, (root, m) in resolve_near(edges).items():
+            out[str(rid)] = ("near_duplicate", str(root), int(m))
+        metrics["near_dup"] = {"bands": opts.bands, "rows": opts.rows, "threshold": opts.threshold,
+                               "candidate_pairs": len(cand), "similar_pairs": len(edges)}
+    return out
+
+
+def _scan_fn(fate: Any) -> Any:
+    """Per partition: its id range, kept count, dropped records and the kept records' tokens
+    in first-appearance order, as one pickled row."""
+
+    def run(batches: Any) -> Any:
+        import pyarrow as pa
+        from pyspark import TaskContext
+
+        dup = fate.value
+        first = last = None
+        kept, dropped = 0, []
+        tokens: dict[str, None] = {}  # insertion-ordered set
+        for batch in batches:
+            cols = [batch.column(c).to_pylist() for c in ("id", "source", "path", "reason", "toks")]
+            for rid, src, path, reason, toks in zip(*cols, strict=True):
+                if last is not None and rid <= last:  # never write an unsorted file silently
+                    raise RuntimeError(f"spark: records out of id order at {rid!r}")
+                first, last = rid if first is None else first, rid
+                if reason == ERROR:
+                    continue
+                dup_of = m = None
+                if reason is None and rid in dup:
+                    reason, dup_of, m = dup[rid]
+                if reason is None:
+                    kept += 1
+                    if toks:
+                        tokens.update(dict.fromkeys(toks.split(" ")))
+                else:
+                    dropped.append((rid, reason, src, path, dup_of, m))
+        if first is not None:
+            blob = pickle.dumps((first, last, kept, dropped, list(tokens)), protocol=pickle.HIGHEST_PROTOCOL)
+            yield pa.RecordBatch.from_pydict({"part": [TaskContext.get().partitionId()], "blob": [blob]},
+                                             schema=pa.schema([("part", pa.int32()), ("blob", pa.binary())]))
+
+    return run
+
+
+def _number_fn(numbers: Any, fate: Any, folder: str | None = None) -> Any:
+    """train.jsonl lines of a partition's kept records: returned, or (``folder``) written by
+    the task itself to ``folder``/part-NNNNN exactly as ``Outputs.keep_line`` writes them."""
+
+    def run(batches: Any) -> Any:
+        import pyarrow as pa
+        from pyspark import TaskContext
+
+        schema = pa.schema([("value", pa.string())])
+        numberer, dup = numbers.value, fate.value
+        fh = None
+        if folder is not None:
+            part = os.path.join(folder, f"part-{TaskContext.get().partitionId():05d}")
+            fh = open(part, "w", encoding="utf-8")
+        try:
+            for batch in batches:
+                cols = [batch.column(c).to_pylist() for c in ("id", "p1", "reason")]
+                lines = [final_line(numberer, p1) for rid, p1, reason in zip(*cols, strict=True)
+                         if reason is None and rid not in dup]
+                if fh is not None:
+                    fh.writelines(line + "\n" for line in lines)
+                else:
+                    yield pa.RecordBatch.from_pydict({"value": lines}, schema=schema)
+        finally:
+            if fh is not None:
+                fh.close()
+
+    return run
+
+
+def _learn(p1: Any, dup: Any, outputs: Outputs) -> tuple[Numberer, list[tuple[Any, ...]]]:
+    """The frozen numbering (tokens in id order) and the dropped records in id order."""
+    rows = p1.select("id", "source", "path", "reason", "toks").mapInArrow(
+        _scan_fn(dup), "part int, blob binary").collect()
+    numberer = Numberer(outputs.numberer.mode)
+    dropped: list[tuple[Any, ...]] = []
+    prev = None
+    for _, blob in sorted((r.part, r.blob) for r in rows):
+        first, last, kept, drops, tokens = pickle.loads(blob)
+        if prev is not None and first <= prev:
+            raise RuntimeError(f"spark: partitions out of id order at {first!r}")
+        prev = last
+        outputs.kept += kept
+        dropped += drops
+        if numberer.mode != "redact":
+            numberer.learn(tuple(t.split(":", 1)) for t in tokens)
+    numberer.frozen = True
+    return numberer, dropped
+
+
+def _drop(p1: Any, dropped: list[tuple[Any, ...]], outputs: Outputs, opts: CleanOptions) -> None:
+    """Dropped records to ``outputs``; only the first ``sample`` of each reason can reach
+    dropped_sample.jsonl, so only their text is fetched."""
+    from pyspark.sql import functions as F
+
+    seen: Counter[str] = Counter()
+    wanted = []
+    for d in dropped:
+        seen[d[1]] += 1
+        if seen[d[1]] <= opts.sample:
+            wanted.append(d[0])
+    texts = {}
+    if wanted:
+        texts = {r.id: r.p1 for r in p1.filter(F.col("id").isin(wanted)).select("id", "p1").collect()}
+    for rid, reason, src, path, dup_of, m in dropped:
+        outputs.drop(rid, reason, src, path, texts.get(rid), dup_of, m / opts.num_perm if m else None)
+
+
+def write(spark: Any, p1: Any, fate: Fates, outputs: Outputs, opts: CleanOptions, out: Path,
+          target: str | None = None, shared_disk: bool = True) -> None:
+    """Dropped records to ``outputs`` in id order, kept ones numbered in parallel: into
+    ``target`` as part files, or (``target`` None) into ``out``/train.jsonl."""
+    sc = spark.sparkContext
+    dup = sc.broadcast(fate)
+    numberer, dropped = _learn(p1, dup, outputs)
+    _drop(p1, dropped, outputs, opts)
+    numbers = sc.broadcast(numberer)
+    records = p1.select("id", "p1", "reason")
+    lines = records.mapInArrow(_number_fn(numbers, dup), "value string")
+    try:
+        if target is not None:
+            lines.write.mode("overwrite").text(target)
+        elif not shared_disk:  # the executors' files would not be readable here: stream the lines
+            with open(out / TRAIN, "w", encoding="utf-8") as fh:
+                for r in lines.toLocalIterator(prefetchPartitions=True):
+                    fh.write(r.value + "\n")
+        else:  # each task writes its part file; they are joined in partition (= id) order
+            tmp = Path(tempfile.mkdtemp(prefix=".parts-", dir=out))
+            try:
+                records.mapInArrow(_number_fn(numbers, dup, str(tmp)), "value string").collect()
+                with open(out / TRAIN, "wb", buffering=0) as fh:
+                    for part in sorted(tmp.glob("part-*"), key=lambda p: int(p.name[5:])):
+                        with open(part, "rb", buffering=0) as src:
+                            _append(src, fh)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    finally:
+        dup.unpersist()
+        numbers.unpersist()
+
+
+def _append(src: Any, dst: Any) -> None:
+    """Copy the rest of ``src`` to ``dst`` (unbuffered files), in the kernel where it can."""
+    left = os.fstat(src.fileno()).st_size - src.tell()
+    try:
+        while left > 0:
+            n = os.copy_file_range(src.fileno(), dst.fileno(), left)
+            if n == 0:
+                break
+            left -= n
+    except (OSError, AttributeError):  # not on this OS, file system or kernel: copy through Python
+        pass
+    if left > 0:
+        shutil.copyfileobj(src, dst, 1 << 22)

@@ -9,6 +9,8 @@ reused (tests share one) and left running; one started here is stopped at the en
 Paths: local files are read in place. ``s3a://`` and ``hdfs://`` inputs are read with the
 ``binaryFile`` source and materialised per file on the executor; an ``s3a://`` or
 ``hdfs://`` ``engine.output_dir`` receives the part files of ``engine.output=partitioned``.
+With ``single`` output, a local master's tasks write their parts next to the driver
+(``shared_disk``); on a cluster the numbered lines are streamed to the driver instead.
 S3 needs the hadoop-aws jars and credentials, e.g.::
 
     engine.conf.spark.jars.packages=org.apache.hadoop:hadoop-aws:3.4.1
@@ -35,6 +37,8 @@ DEFAULTS = {
     "spark.sql.execution.arrow.maxRecordsPerBatch": "1000",
     "spark.python.worker.reuse": "true",
     "spark.sql.session.timeZone": "UTC",
+    # cached records are JSON strings, which no columnar scheme compresses: don't try on each
+    "spark.sql.inMemoryColumnarStorage.compressed": "false",
 }
 
 
@@ -83,6 +87,11 @@ def session(engine: Any) -> tuple[Any, bool]:
     return spark, True
 
 
-def parallelism(spark: Any, total_bytes: int, per_task: int = 8_000_000) -> int:
+def shared_disk(spark: Any) -> bool:
+    """Whether the executors write files the driver can read (a local master)."""
+    return str(spark.sparkContext.master).startswith("local")
+
+
+def parallelism(spark: Any, total_bytes: int, per_task: int = 16_000_000) -> int:
     """Partitions for the Python-heavy steps: every core busy, and tasks of about ``per_task``."""
     return max(2 * int(spark.sparkContext.defaultParallelism), -(-total_bytes // per_task), 1)
