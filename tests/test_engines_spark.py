@@ -130,7 +130,7 @@ def test_remote_unit_is_parsed_from_its_content(tmp_path) -> None:
 
 
 def test_append_falls_back_to_a_python_copy(tmp_path, monkeypatch) -> None:
-    from alchemy.engines import spark_dedup
+    from alchemy.engines import output
 
     (tmp_path / "a").write_bytes(b"x" * 100_000)
 
@@ -139,9 +139,9 @@ def test_append_falls_back_to_a_python_copy(tmp_path, monkeypatch) -> None:
 
     for patch in (False, True):
         if patch:
-            monkeypatch.setattr(spark_dedup.os, "copy_file_range", unsupported)
+            monkeypatch.setattr(output.os, "copy_file_range", unsupported)
         with open(tmp_path / "out", "wb", buffering=0) as dst:
             for _ in range(2):
                 with open(tmp_path / "a", "rb", buffering=0) as src:
-                    spark_dedup._append(src, dst)
+                    output.append_file(src, dst)
         assert (tmp_path / "out").read_bytes() == b"x" * 200_000

@@ -30,7 +30,7 @@ import numpy as np
 from alchemy.cleaning.dedup import resolve_near
 from alchemy.cleaning.options import CleanOptions
 from alchemy.cleaning.pipeline import ERROR, final_line
-from alchemy.engines.output import TRAIN, Outputs
+from alchemy.engines.output import TRAIN, Outputs, append_file
 from alchemy.sanitize import Numberer
 
 Fates = dict[str, tuple[str, str, int | None]]  # id -> (reason, duplicate of, matches)
@@ -244,24 +244,9 @@ def write(spark: Any, p1: Any, fate: Fates, outputs: Outputs, opts: CleanOptions
                 with open(out / TRAIN, "wb", buffering=0) as fh:
                     for part in sorted(tmp.glob("part-*"), key=lambda p: int(p.name[5:])):
                         with open(part, "rb", buffering=0) as src:
-                            _append(src, fh)
+                            append_file(src, fh)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     finally:
         dup.unpersist()
         numbers.unpersist()
-
-
-def _append(src: Any, dst: Any) -> None:
-    """Copy the rest of ``src`` to ``dst`` (unbuffered files), in the kernel where it can."""
-    left = os.fstat(src.fileno()).st_size - src.tell()
-    try:
-        while left > 0:
-            n = os.copy_file_range(src.fileno(), dst.fileno(), left)
-            if n == 0:
-                break
-            left -= n
-    except (OSError, AttributeError):  # not on this OS, file system or kernel: copy through Python
-        pass
-    if left > 0:
-        shutil.copyfileobj(src, dst, 1 << 22)
