@@ -217,3 +217,17 @@ def test_outputs_append_batch_files_and_roll_parts(tmp_path: Path) -> None:
     got = sorted((tmp_path / "parts").glob("part-*.jsonl"))
     assert len(got) == 3
     assert "".join(p.read_text(encoding="utf-8") for p in got) == want.rsplit('{"id": "3-0"}', 1)[0]
+
+
+def test_outputs_keep_line_then_file_stays_in_order(tmp_path: Path) -> None:
+    from alchemy.engines.output import Outputs
+
+    f = tmp_path / "batch.jsonl"
+    f.write_text('{"id": "b"}\n', encoding="utf-8")
+    out = Outputs(tmp_path, "mask", 1)
+    out.keep_line('{"id": "a"}')  # buffered in Python; the file is copied by the kernel
+    out.keep_file(f, 1)
+    out.keep_line('{"id": "c"}')
+    out.close()
+    assert (tmp_path / "train.jsonl").read_text(encoding="utf-8") == '{"id": "a"}\n{"id": "b"}\n{"id": "c"}\n'
+    assert out.kept == 3
