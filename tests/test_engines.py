@@ -190,7 +190,7 @@ def test_spark_parse_batches_keep_their_schema_without_records(tmp_path) -> None
 
 
 def test_outputs_append_batch_files_and_roll_parts(tmp_path: Path) -> None:
-    """Batch files (the python engine's parallel phase 2) and single lines mix in order, and a
+    """Batch files (both engines number placeholders in parallel) are appended in order, and a
     partitioned output starts a new part once one holds part_bytes."""
     from alchemy.engines.output import Outputs
 
@@ -205,29 +205,15 @@ def test_outputs_append_batch_files_and_roll_parts(tmp_path: Path) -> None:
     single = Outputs(out, "mask", 1)
     for f in batches:
         single.keep_file(f, 4)
-    single.keep_line('{"id": "3-0"}')
     single.close()
-    want = "".join(f.read_text(encoding="utf-8") for f in batches) + '{"id": "3-0"}\n'
+    want = "".join(f.read_text(encoding="utf-8") for f in batches)
     assert (out / "train.jsonl").read_text(encoding="utf-8") == want
-    assert single.kept == 13
+    assert single.kept == 12
     parts = Outputs(out, "mask", 1, parts=tmp_path / "parts", part_bytes=batches[0].stat().st_size)
     for f in batches:
         parts.keep_file(f, 4)
     parts.close()
     got = sorted((tmp_path / "parts").glob("part-*.jsonl"))
     assert len(got) == 3
-    assert "".join(p.read_text(encoding="utf-8") for p in got) == want.rsplit('{"id": "3-0"}', 1)[0]
+    assert "".join(p.read_text(encoding="utf-8") for p in got) == want
 
-
-def test_outputs_keep_line_then_file_stays_in_order(tmp_path: Path) -> None:
-    from alchemy.engines.output import Outputs
-
-    f = tmp_path / "batch.jsonl"
-    f.write_text('{"id": "b"}\n', encoding="utf-8")
-    out = Outputs(tmp_path, "mask", 1)
-    out.keep_line('{"id": "a"}')  # buffered in Python; the file is copied by the kernel
-    out.keep_file(f, 1)
-    out.keep_line('{"id": "c"}')
-    out.close()
-    assert (tmp_path / "train.jsonl").read_text(encoding="utf-8") == '{"id": "a"}\n{"id": "b"}\n{"id": "c"}\n'
-    assert out.kept == 3

@@ -1,9 +1,9 @@
 """The clean stage's files and figures, written the same way by every engine.
 
-Records arrive in id order with their fate. Kept ones get their placeholders numbered
-(phase 2) and go to train.jsonl; dropped ones are listed in dropped.jsonl (id, reason,
-path) and the first ``clean.dropped_sample`` of each reason go, sanitized, to
-dropped_sample.jsonl next to quarantine.jsonl. Nothing unmasked is ever written.
+Records arrive in id order with their fate. Kept ones arrive as files of train.jsonl lines
+whose placeholders the engine numbered (phase 2) in parallel; dropped ones are listed in
+dropped.jsonl (id, reason, path) and the first ``clean.dropped_sample`` of each reason go,
+sanitized, to dropped_sample.jsonl next to quarantine.jsonl. Nothing unmasked is ever written.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from alchemy.cleaning.pipeline import REASONS, final_line, sample_entry
+from alchemy.cleaning.pipeline import REASONS, sample_entry
 from alchemy.records import write_jsonl
-from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
+from alchemy.sanitize import SanitizeContext, SanitizeStats
 
 TRAIN, QUARANTINE = "train.jsonl", "quarantine.jsonl"
 DROPPED, SAMPLE = "dropped.jsonl", "dropped_sample.jsonl"
@@ -28,11 +28,11 @@ class Outputs:
 
     def __init__(self, out: Path, mode: str, sample: int, train: bool = True,
                  parts: Path | None = None, part_bytes: int = 128_000_000) -> None:
-        self.numberer = Numberer(mode)
+        self.mode = mode  # the sanitizer's: phase 2 numbers (mask) or only types (redact)
         self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
         if parts is not None:
             parts.mkdir(parents=True, exist_ok=True)
-        self.train: Any = open(self._next_name(out), "wb") if train else None
+        self.train: Any = open(self._next_name(out), "wb", buffering=0) if train else None
         self.dropped = open(out / DROPPED, "w", encoding="utf-8")
         self.sample_path = out / SAMPLE
         self.sample = sample
@@ -46,23 +46,10 @@ class Outputs:
         self.part_no += 1
         return self.parts / f"part-{self.part_no - 1:05d}.jsonl"
 
-    def keep(self, p1: str) -> None:
-        self.keep_line(final_line(self.numberer, p1) if self.train is not None else "")
-
-    def keep_line(self, line: str) -> None:
-        """A kept record whose placeholders are already numbered (``final_line``)."""
-        if self.train is not None:
-            self._roll()
-            data = (line + "\n").encode("utf-8")
-            self.train.write(data)
-            self.written += len(data)
-        self.kept += 1
-
     def keep_file(self, path: Path, lines: int) -> None:
         """Kept records already numbered and written as train.jsonl lines (a batch's file)."""
         if self.train is not None:
             self._roll()
-            self.train.flush()  # what keep_line buffered goes first
             with open(path, "rb", buffering=0) as src:
                 self.written += append_file(src, self.train)
         self.kept += lines
@@ -71,7 +58,7 @@ class Outputs:
         """Partitioned output starts a new part once this one holds ``part_bytes``."""
         if self.parts is not None and self.written >= self.part_bytes:
             self.train.close()
-            self.train, self.written = open(self._next_name(self.parts), "wb"), 0
+            self.train, self.written = open(self._next_name(self.parts), "wb", buffering=0), 0
 
     def drop(self, rid: str, reason: str, source: str, path: str, p1: str | None,
              duplicate_of: str | None = None, similarity: float | None = None) -> None:

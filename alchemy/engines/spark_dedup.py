@@ -153,7 +153,7 @@ def _scan_fn(fate: Any) -> Any:
 
 def _number_fn(numbers: Any, fate: Any, folder: str | None = None) -> Any:
     """train.jsonl lines of a partition's kept records: returned, or (``folder``) written by
-    the task itself to ``folder``/part-NNNNN exactly as ``Outputs.keep_line`` writes them."""
+    the task itself to ``folder``/part-NNNNN exactly as the python engine's ``final_task`` writes them."""
 
     def run(batches: Any) -> Any:
         import pyarrow as pa
@@ -185,7 +185,7 @@ def _learn(p1: Any, dup: Any, outputs: Outputs) -> tuple[Numberer, list[tuple[An
     """The frozen numbering (tokens in id order) and the dropped records in id order."""
     rows = p1.select("id", "source", "path", "reason", "toks").mapInArrow(
         _scan_fn(dup), "part int, blob binary").collect()
-    numberer = Numberer(outputs.numberer.mode)
+    numberer = Numberer(outputs.mode)
     dropped: list[tuple[Any, ...]] = []
     prev = None
     for _, blob in sorted((r.part, r.blob) for r in rows):
