@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,31 @@ def test_lsh_parameters_come_from_datasketch() -> None:
     assert (opts.bands, opts.rows) == (lsh.b, lsh.r) and opts.need == 55
     with pytest.raises(ValueError, match="threshold"):
         clean_options({"near_dup": {"threshold": 1.5}})
+
+
+@pytest.mark.parametrize("num_perm", [16, 64, 128, 200])
+def test_band_split_and_permutations_are_datasketchs_without_importing_it(num_perm: int) -> None:
+    """lsh_setup computes what datasketch computes (its import costs 0.4 s of every run)."""
+    from datasketch import MinHash, MinHashLSH
+
+    def outcome(fn: Any) -> Any:
+        try:
+            return fn()
+        except ValueError:  # fewer than 2 bands: both refuse
+            return "refused"
+
+    def split(t: float) -> tuple[int, int]:
+        lsh = MinHashLSH(threshold=t, num_perm=num_perm)
+        return lsh.b, lsh.r
+
+    for threshold in np.round(np.arange(0.05, 1.0, 0.05), 2):
+        ref = outcome(lambda t=float(threshold): split(t))
+        assert outcome(lambda t=float(threshold): lsh_setup(t, num_perm, 1)[:2]) == ref, threshold
+    for seed in (1, 42):
+        a, b = MinHash(num_perm=num_perm, seed=seed).permutations
+        assert lsh_setup(0.8, num_perm, seed)[2:] == (tuple(map(int, a)), tuple(map(int, b)))
+    with pytest.raises(ValueError, match="fewer than 2 LSH bands"):
+        lsh_setup(1.0, num_perm, 1)
 
 
 def test_band_keys_match_for_near_duplicates_only() -> None:

@@ -2,10 +2,11 @@
 
 The hash family is datasketch's (``MinHash``, default ``affine32`` scheme: the shingle hash is
 pre-mixed with the MurmurHash3 finalizer, then permutation k is ``a_k * h + b_k mod 2**32``)
-and the permutations and the band/row split come from datasketch itself (on the driver, see
-``options.py``). datasketch hashes one document at a time through a Python loop per shingle,
-~4 MB/s; this module applies the same arithmetic to all shingles of an Arrow/pool batch at
-once in NumPy and gives bit-identical signatures (tests compare them with ``MinHash``).
+and the permutations and the band/row split are datasketch's, computed on the driver without
+importing it (``options.py``; tests compare). datasketch hashes one document at a time through
+a Python loop per shingle, ~4 MB/s; this module applies the same arithmetic to all shingles
+of an Arrow/pool batch at once in NumPy and gives bit-identical signatures (tests compare
+them with ``MinHash``).
 
 Shingles are ``k`` consecutive lower-cased words; a text shorter than ``k`` words is one
 shingle. A shingle's 32-bit hash combines per-word BLAKE2b hashes polynomially, so each
