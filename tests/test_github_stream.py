@@ -215,3 +215,23 @@ def test_peak_memory_is_a_bucket_not_the_folder(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert data > 25_000_000 and n > 5000
     assert peak < data / 3, f"peak {peak / 1e6:.1f} MB for {data / 1e6:.1f} MB of exports"
+
+
+@pytest.mark.parametrize("split", [1, 200_000])
+def test_split_passes_match_parse_dir_in_any_task_order(export: Path, tmp_path: Path, split: int,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Python engine's parallel form: scatter units (one file each, or several) and one join
+    unit per bucket, run in reverse order as a pool may finish them, give parse_dir's items."""
+    from alchemy.engines.units import join_units, parse_unit, plan_units
+
+    monkeypatch.setattr(github, "BUCKET_BYTES", 50_000)
+    files = [str(p) for p in github.list_files(export)]
+    units = plan_units({"github": {"raw_dir": str(export), "files": files}}, split=split)
+    assert all(u.step == "scatter" for u in units) and (len(units) == len(files)) == (split == 1)
+    assert [f for u in units for f in u.files] == files
+    scfg = {"raw_dir": str(export), "spill_dir": str(tmp_path)}
+    got = [x for u in reversed(units) for x in parse_unit(u, scfg)]
+    joins = join_units(units, tmp_path)
+    assert len(joins) > 5
+    got += [x for u in reversed(joins) for x in parse_unit(u, scfg)]
+    assert rows(got) == rows(github.parse_dir(export, {}))

@@ -38,7 +38,7 @@ from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.pool import Workers, resolve_workers
 from alchemy.engines.python_tasks import final_path, final_task, parse_task, phase1_task, read_tokens
 from alchemy.engines.spill import collapse, merge_runs
-from alchemy.engines.units import group_units, plan_units, source_configs
+from alchemy.engines.units import group_units, join_units, plan_units, source_configs
 from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
 
 log = logging.getLogger("alchemy")
@@ -64,11 +64,12 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     """The clean pass on this machine's cores; fills ``metrics`` for report.json."""
     eng, opts = cfg.engine, clean_options(cfg.clean)
     scfgs = source_configs(cfg, inventory)
-    units = plan_units(inventory)
-    total = sum(u.size for u in units)
+    total = sum(u.size for u in plan_units(inventory))
     workers = resolve_workers(eng.get("workers"))
     if eng.get("workers") is None:  # every core, but a small input is not worth the start-up
         workers = max(1, min(workers, total // SMALL))
+    target = max(1 << 20, min(32 << 20, total // (8 * workers) + 1))  # input bytes per parse task
+    units = plan_units(inventory, split=target if workers > 1 else 0)  # GitHub's join in parallel too
     spill = int(eng.get("spill_bytes") or 64_000_000)
     batch_bytes = int(eng.get("batch_bytes") or 1_000_000)
     work = Path(tempfile.mkdtemp(prefix=".clean-", dir=eng.get("spill_dir") or out))
@@ -78,19 +79,23 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     t0 = time.perf_counter()
     try:
         with Workers(workers) as pool:
-            tasks = group_units(units, max(1 << 20, min(32 << 20, total // (8 * workers) + 1)))
-            tasks.sort(key=lambda t: -sum(u.size for u in t))  # biggest first: no straggler at the end
-            args = [(i, t, scfgs, opts, str(work), spill // max(1, workers)) for i, t in enumerate(tasks)]
             runs: list[str] = []
             quarantine: list[dict[str, Any]] = []
             people: set[str] = set()
             per_source: Counter[str] = Counter()
-            for res in tqdm(pool.unordered(parse_task, args), total=len(args), desc="parse",
-                            unit="task", leave=False, disable=None):
-                runs += res["runs"]
-                quarantine += res["quarantine"]
-                people |= res["people"]
-                per_source.update(res["counts"])
+            done = 0
+            for step in ("parse", "join"):  # join: the second pass of a source that scattered its files
+                tasks = group_units(units if step == "parse" else join_units(units, work), target)
+                tasks.sort(key=lambda t: -sum(u.size for u in t))  # biggest first: no straggler at the end
+                args = [(done + i, t, scfgs, opts, str(work), spill // max(1, workers))
+                        for i, t in enumerate(tasks)]
+                done += len(tasks)
+                for res in tqdm(pool.unordered(parse_task, args), total=len(args), desc=step,
+                                unit="task", leave=False, disable=None):
+                    runs += res["runs"]
+                    quarantine += res["quarantine"]
+                    people |= res["people"]
+                    per_source.update(res["counts"])
             timings["parse"] = time.perf_counter() - t0
 
             ctx = SanitizeContext(cfg.sanitizer, sorted(people))

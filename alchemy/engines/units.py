@@ -30,6 +30,11 @@ class Unit:
     path: str  # a file, or the source's raw_dir when ``whole_dir``
     whole_dir: bool
     size: int
+    # a parse_dir split into its two passes (the Python engine's parallel GitHub join):
+    step: str = ""  # "scatter": spill some files to buckets; "join": join one bucket
+    files: tuple[str, ...] = ()  # scatter: its files, consecutive in the source's own order
+    order: int = 0  # scatter: the index of its first file; join: the bucket
+    buckets: int = 0  # scatter: how many buckets the source spills to
 
 
 def source_configs(cfg: Any, inventory: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -42,17 +47,51 @@ def source_configs(cfg: Any, inventory: dict[str, Any]) -> dict[str, dict[str, A
     return out
 
 
-def plan_units(inventory: dict[str, Any]) -> list[Unit]:
-    """Every unit of every source; parse_dir sources are one unit (their files belong together)."""
+def plan_units(inventory: dict[str, Any], split: int = 0) -> list[Unit]:
+    """Every unit of every source; parse_dir sources are one unit (their files belong together),
+    unless ``split`` > 0 and the source can run its join as two passes: then its files become
+    "scatter" units of about ``split`` bytes, and ``join_units`` gives the second pass."""
     units = []
     for name, entry in inventory.items():
         files = [Path(f) for f in entry["files"]]
         sizes = [f.stat().st_size if f.exists() else 0 for f in files]
-        if hasattr(sources.get(name), "parse_dir"):
+        module = sources.get(name)
+        if split and hasattr(module, "scatter"):
+            units += _scatter_units(name, module, Path(entry["raw_dir"]), split)
+        elif hasattr(module, "parse_dir"):
             units.append(Unit(name, str(entry["raw_dir"]), True, sum(sizes)))
         else:
             units += [Unit(name, str(f), False, s) for f, s in zip(files, sizes, strict=True)]
     return units
+
+
+def _scatter_units(name: str, module: Any, raw_dir: Path, target: int) -> list[Unit]:
+    files = module.list_files(raw_dir)
+    n = module.bucket_count(files)
+    out: list[Unit] = []
+    group: list[Path] = []
+    size = first = 0
+    for i, f in enumerate([*files, None]):
+        if group and (f is None or size + f.stat().st_size > target):
+            out.append(Unit(name, str(raw_dir), True, size, "scatter", tuple(map(str, group)), first, n))
+            group, size = [], 0
+        if f is not None:
+            first = first if group else i
+            group.append(f)
+            size += f.stat().st_size
+    return out
+
+
+def join_units(units: list[Unit], work: Path) -> list[Unit]:
+    """The second pass of every split source: one unit per bucket that received rows."""
+    out = []
+    for u in {(u.source, u.path, u.buckets) for u in units if u.step == "scatter"}:
+        module = sources.get(u[0])
+        for k in range(u[2]):
+            parts = module.bucket_parts(work, k)
+            if parts:
+                out.append(Unit(u[0], u[1], True, sum(p.stat().st_size for p in parts), "join", (), k))
+    return sorted(out, key=lambda u: (u.source, u.order))
 
 
 def group_units(units: list[Unit], target: int) -> list[list[Unit]]:
@@ -71,9 +110,14 @@ def group_units(units: list[Unit], target: int) -> list[list[Unit]]:
 def parse_unit(unit: Unit, scfg: dict[str, Any]) -> Iterator[Any]:
     """Every item the unit's parser yields; a parser crash becomes one quarantine entry."""
     module = sources.get(unit.source)
-    fn = module.parse_dir if unit.whole_dir else module.parse_file
     try:
-        yield from fn(Path(unit.path), scfg)
+        if unit.step == "scatter":
+            files = [Path(f) for f in unit.files]
+            yield from module.scatter(files, {**scfg, "buckets": unit.buckets}, unit.order)
+        elif unit.step == "join":
+            yield from module.join_bucket(Path(unit.path), {**scfg, "bucket": unit.order})
+        else:
+            yield from (module.parse_dir if unit.whole_dir else module.parse_file)(Path(unit.path), scfg)
     except Exception as exc:  # the contract says parsers don't raise; never lose a run to one
         yield Quarantine(unit.source, unit.path, f"parser error: {type(exc).__name__}: {exc}")
 

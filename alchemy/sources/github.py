@@ -108,35 +108,63 @@ def _parse(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
 def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Join every PR in raw_dir with its reviews and comments; one Record per PR.
 
-    Streams with bounded memory, for exports far larger than RAM: pass 1 reads one file at a
-    time and spills every PR and loose comment to a bucket on disk chosen by PR number, so a PR,
-    its comments and every PR an orphan could match by number share a bucket; pass 2 joins one
-    bucket at a time. Records come out sorted by (repo, number) within a bucket, not across
-    buckets (one bucket, a small export, keeps the old order): both engines sort what parsers
-    yield (records by id, quarantine by source/path/id/reason).
+    Streams with bounded memory, for exports far larger than RAM: pass 1 (``scatter``) reads one
+    file at a time and spills every PR and loose comment to a bucket on disk chosen by PR
+    number, so a PR, its comments and every PR an orphan could match by number share a bucket;
+    pass 2 (``join_bucket``) joins one bucket at a time. Records come out sorted by (repo,
+    number) within a bucket, not across buckets (one bucket, a small export, keeps the old
+    order): both engines sort what parsers yield (records by id, quarantine by
+    source/path/id/reason). The Python engine runs the two passes itself, over many processes.
     """
     raw_dir = Path(raw_dir)
-    cfg = {**cfg, "raw_dir": cfg.get("raw_dir") or str(raw_dir)}
-    files = sorted({p for pat in PATTERNS for p in raw_dir.glob(pat) if p.is_file()})
-    size = sum(p.stat().st_size if p.exists() else 0 for p in files)
+    files = list_files(raw_dir)
     # buckets go where the engine spills (engine.spill_dir / the stage folder), else the system temp
     with tempfile.TemporaryDirectory(prefix="alchemy-github-", dir=cfg.get("spill_dir")) as tmp:
-        buckets = _Buckets(Path(tmp), max(1, -(-size // BUCKET_BYTES)))
-        for path in files:
-            rel = rel_path(path, cfg)
-            try:
-                found, comments, bad = _load(path, rel)
-            except Exception as exc:  # never let one odd file stop the whole folder
-                found, comments, bad = [], [], [Quarantine(SOURCE, rel, f"unparseable file: {exc}")]
-            yield from bad
-            for obj in found:
-                buckets.add("pr", obj, rel)
-            for kind, obj in comments:
-                buckets.add(kind, obj, rel)
-        buckets.flush()
-        for bucket in range(buckets.n):
-            if buckets.path(bucket).is_file():
-                yield from _join(buckets.path(bucket), cfg)
+        run = {**cfg, "raw_dir": cfg.get("raw_dir") or str(raw_dir), "spill_dir": tmp,
+               "buckets": bucket_count(files)}
+        yield from scatter(files, run, 0)
+        for bucket in range(run["buckets"]):
+            yield from _join(bucket_parts(Path(tmp), bucket), run)
+
+
+def list_files(raw_dir: Path) -> list[Path]:
+    """The export's files in the order pass 1 reads them (a later copy of a PR wins)."""
+    return sorted({p for pat in PATTERNS for p in Path(raw_dir).glob(pat) if p.is_file()})
+
+
+def bucket_count(files: list[Path]) -> int:
+    size = sum(p.stat().st_size if p.exists() else 0 for p in files)
+    return max(1, -(-size // BUCKET_BYTES))
+
+
+def scatter(files: list[Path], cfg: Mapping[str, Any], order: int) -> Iterator[Quarantine]:
+    """Pass 1 over some of the export's files (consecutive in ``list_files`` order, the first
+    being number ``order``): spill to ``cfg["buckets"]`` bucket parts in ``cfg["spill_dir"]``,
+    tagged with ``order`` so that pass 2 reads every bucket's parts in file order."""
+    buckets = _Buckets(Path(cfg["spill_dir"]), int(cfg["buckets"]), order)
+    for path in files:
+        rel = rel_path(path, cfg)
+        try:
+            found, comments, bad = _load(path, rel)
+        except Exception as exc:  # never let one odd file stop the whole folder
+            found, comments, bad = [], [], [Quarantine(SOURCE, rel, f"unparseable file: {exc}")]
+        yield from bad
+        for obj in found:
+            buckets.add("pr", obj, rel)
+        for kind, obj in comments:
+            buckets.add(kind, obj, rel)
+    buckets.flush()
+
+
+def bucket_parts(folder: Path, bucket: int) -> list[Path]:
+    """One bucket's part files from every ``scatter``, in file order."""
+    return sorted(folder.glob(f"gh-*-bucket-{bucket:06d}.jsonl"))
+
+
+@bounded
+def join_bucket(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
+    """Pass 2 for bucket ``cfg["bucket"]`` of the parts in ``cfg["spill_dir"]``."""
+    yield from _join(bucket_parts(Path(cfg["spill_dir"]), int(cfg["bucket"])), cfg)
 
 
 class _Buckets:
@@ -145,13 +173,13 @@ class _Buckets:
     Rows are buffered and appended in batches, so any number of buckets needs one open file.
     """
 
-    def __init__(self, folder: Path, n: int) -> None:
-        self.folder, self.n = folder, n
+    def __init__(self, folder: Path, n: int, order: int = 0) -> None:
+        self.folder, self.n, self.order = folder, n, order
         self.buffers: dict[int, list[str]] = {}
         self.buffered = 0
 
     def path(self, bucket: int) -> Path:
-        return self.folder / f"bucket-{bucket:06d}.jsonl"
+        return self.folder / f"gh-{self.order:09d}-bucket-{bucket:06d}.jsonl"
 
     def add(self, kind: str, obj: dict[str, Any], rel: str) -> None:
         repo, number = pr_key(obj)
@@ -168,22 +196,23 @@ class _Buckets:
         self.buffers, self.buffered = {}, 0
 
 
-def _join(bucket: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
+def _join(parts: list[Path], cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
     """Records and orphan quarantines of one bucket: rows replay in file order, so a PR exported
     twice merges and its comments attach exactly as a join over the whole folder would."""
     prs: dict[Key, dict[str, Any]] = {}
     where: dict[Key, str] = {}
     loose: list[tuple[str, Any, str, Key]] = []
-    with open(bucket, encoding="utf-8") as fh:
-        for line in fh:
-            kind, rel, repo, number, obj = json.loads(line)
-            key = (repo, number)
-            if kind == "pr":
-                old = prs.get(key, {})
-                prs[key] = {**old, **{k: v for k, v in obj.items() if v is not None or k not in old}}
-                where.setdefault(key, rel)
-            else:
-                loose.append((kind, obj, rel, key))
+    for part in parts:
+        with open(part, encoding="utf-8") as fh:
+            for line in fh:
+                kind, rel, repo, number, obj = json.loads(line)
+                key = (repo, number)
+                if kind == "pr":
+                    old = prs.get(key, {})
+                    prs[key] = {**old, **{k: v for k, v in obj.items() if v is not None or k not in old}}
+                    where.setdefault(key, rel)
+                else:
+                    loose.append((kind, obj, rel, key))
     attached: dict[Key, list[tuple[str, Any]]] = {k: _embedded(pr) for k, pr in prs.items()}
     by_number: dict[int, list[Key]] = {}
     for key in prs:
