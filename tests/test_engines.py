@@ -152,7 +152,14 @@ def test_auto_picks_python_for_small_input_and_says_why(make_cfg, tmp_path, docs
 
 
 def test_spark_settings_and_paths_need_no_session() -> None:
-    from alchemy.engines.spark_session import flatten, local_path
+    from alchemy.engines.spark_session import flatten, local_path, settings
+
+    local = settings({"conf": {"spark.driver.memory": "4g"}}, "local[*]")
+    assert local["spark.driver.extraJavaOptions"] == "-XX:TieredStopAtLevel=1"  # C1 only: a short JVM
+    assert local["spark.driver.memory"] == "4g"
+    mine = {"conf": {"spark": {"driver": {"extraJavaOptions": "-Xss4m"}}}}
+    assert settings(mine, "local[2]")["spark.driver.extraJavaOptions"] == "-Xss4m"
+    assert "spark.driver.extraJavaOptions" not in settings({}, "spark://head:7077")
 
     conf = OmegaConf.create({"spark.driver.memory": "4g", "spark": {"executor": {"memory": "8g"}}})
     assert flatten(conf) == {"spark.driver.memory": "4g", "spark.executor.memory": "8g"}

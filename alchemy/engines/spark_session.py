@@ -65,6 +65,17 @@ def flatten(conf: Any, prefix: str = "") -> dict[str, str]:
     return out
 
 
+def settings(engine: Any, master: str) -> dict[str, str]:
+    """The builder's settings: alchemy's defaults, then every ``engine.conf`` entry."""
+    extra = {"spark.sql.shuffle.partitions": str(max(8, 4 * cpu_count()))}
+    if master.startswith("local"):
+        # one short-lived JVM that mostly moves Arrow batches for Python: the C1 compiler alone
+        # halves its JIT CPU (24 -> 13 CPU-s at 100 MB) and makes a 1 GB run ~8% faster; a user's
+        # own extraJavaOptions replace this
+        extra["spark.driver.extraJavaOptions"] = "-XX:TieredStopAtLevel=1"
+    return {**DEFAULTS, **extra, **flatten(engine.get("conf") or {})}
+
+
 def session(engine: Any) -> tuple[Any, bool]:
     """(SparkSession, started_here): the active one, or a new one from engine.master/conf."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -78,9 +89,8 @@ def session(engine: Any) -> tuple[Any, bool]:
     if active is not None:
         return active, False
     builder = SparkSession.builder.master(master)
-    shuffle = {"spark.sql.shuffle.partitions": str(max(8, 4 * cpu_count()))}
-    for key, value in {**DEFAULTS, **shuffle, **flatten(engine.get("conf") or {})}.items():
-        builder = builder.config(str(key), str(value))
+    for key, value in settings(engine, master).items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     log.info("spark: session on %s (Spark %s)", master, spark.version)
