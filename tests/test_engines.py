@@ -193,7 +193,8 @@ def test_spark_parse_batches_keep_their_schema_without_records(tmp_path) -> None
     fn = _parse_fn({"jira": {"raw_dir": str(tmp_path)}}, clean_options({"near_dup": {"enabled": False}}))
     batches = list(fn(iter([units])))
     assert batches and all(b.schema.field("id").type == pa.string() for b in batches)
-    assert [r["kind"] for b in batches for r in b.to_pylist()] == ["q"]
+    rows = [r for b in batches for r in b.to_pylist()]
+    assert [r["kind"] for r in rows] == ["q", "b"] and rows[1]["neg"] == 0  # no record bytes
 
 
 def test_outputs_append_batch_files_and_roll_parts(tmp_path: Path) -> None:

@@ -48,7 +48,15 @@ def test_sample_data_parity(make_cfg, tmp_path) -> None:
     assert py["records_out"] >= 80 and py["masks_total"] > 0
 
 
-def test_generated_duplicates_and_poison_parity(make_cfg, tmp_path, generated) -> None:  # noqa: F811
+@pytest.mark.parametrize("where", ["driver", "cluster"])
+def test_generated_duplicates_and_poison_parity(make_cfg, tmp_path, generated, where,  # noqa: F811
+                                                monkeypatch) -> None:
+    """Duplicates resolved on the driver (keys collected: small data) or by joins (cluster scale)."""
+    from alchemy.engines import spark_dedup
+
+    if where == "cluster":
+        monkeypatch.setattr(spark_dedup, "DRIVER_DEDUP_BYTES", 0)
+        monkeypatch.setattr(spark_dedup, "_on_driver", None)  # would fail if it were called
     _, overrides = generated
     py, sp = _parity(make_cfg, tmp_path, overrides)
     assert py["dropped"]["exact_duplicate"] and py["dropped"]["near_duplicate"]

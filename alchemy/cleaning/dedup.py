@@ -11,13 +11,15 @@ smallest already-kept record it has an edge to. Every step is a function of ids 
 signatures only (no arrival order, no hash-set iteration order), so Python and Spark drop
 exactly the same records, and a record is only ever dropped for a record that is kept.
 
-The Python engine runs these on NumPy arrays indexed by ordinal (rank in id order); Spark
-runs the same steps as joins and hands the verified edges to ``resolve_near``.
+The Python engine runs these on NumPy arrays indexed by ordinal (rank in id order), in
+``resolve``; Spark does too when the keys fit the driver, and otherwise runs the same steps as
+joins and hands the verified edges to ``resolve_near``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -68,3 +70,32 @@ def verify(edges: np.ndarray, sigs: np.ndarray, need: int, chunk: int = 65536) -
         ok = m >= need
         kept.append(np.column_stack([part[ok], m[ok]]))
     return np.concatenate(kept) if kept else np.empty((0, 3), np.int64)
+
+
+Fate = tuple[str, int, int | None]  # (reason, ordinal of the kept record, matching positions)
+
+
+def resolve(opts: Any, passed: np.ndarray, keys: np.ndarray, band: Callable[[int], np.ndarray],
+            sigs: np.ndarray) -> tuple[dict[int, Fate], dict[str, Any] | None]:
+    """Every exact and near duplicate among the ``passed`` ordinals (records in id order): the
+    fates by ordinal, and the near-duplicate figures for report.json (None when off).
+
+    ``keys`` is (n, 2) exact keys, ``band(k)`` the n keys of LSH band k, ``sigs`` (n, num_perm)
+    signatures (a memory map will do: only candidate pairs are read).
+    """
+    fates: dict[int, Fate] = {}
+    eligible = passed.copy()
+    if opts.dedup and len(passed):
+        d, f = exact_groups(keys, eligible)
+        eligible[d] = False
+        fates.update((int(a), ("exact_duplicate", int(b), None)) for a, b in zip(d, f, strict=True))
+    if not opts.near_dup:
+        return fates, None
+    idx = np.flatnonzero(eligible)
+    edges = [star_edges(band(k), idx) for k in range(opts.bands)]
+    cand = np.unique(np.concatenate(edges), axis=0) if edges else np.empty((0, 2), np.int64)
+    verified = verify(cand, sigs, opts.need)
+    for o, (t, m) in resolve_near((int(a), int(b), int(m)) for a, b, m in verified.tolist()).items():
+        fates[int(o)] = ("near_duplicate", int(t), int(m))
+    return fates, {"bands": opts.bands, "rows": opts.rows, "threshold": opts.threshold,
+                   "candidate_pairs": len(cand), "similar_pairs": len(verified)}

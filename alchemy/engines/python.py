@@ -177,24 +177,13 @@ def _learn(mode: str, work: Path, keep: list[list[bool]]) -> str:
 def _resolve(opts: Any, code: np.ndarray, keys: list[np.ndarray], work: Path,
              metrics: dict[str, Any]) -> dict[int, tuple[int, int | None]]:
     """Mark exact and near duplicates in ``code``; return ordinal -> (kept ordinal, matches)."""
-    dup_of: dict[int, tuple[int, int | None]] = {}
     n = len(code)
-    if opts.dedup and n:
-        d, f = dedup.exact_groups(np.concatenate(keys), code == 0)
-        code[d] = CODES["exact_duplicate"]
-        dup_of.update((int(a), (int(b), None)) for a, b in zip(d, f, strict=True))
-    if opts.near_dup and n:
-        eligible = np.flatnonzero(code == 0)
-        edges = [dedup.star_edges(np.fromfile(work / f"band-{k}.bin", dtype=np.int64), eligible)
-                 for k in range(opts.bands)]
-        cand = np.unique(np.concatenate(edges), axis=0) if edges else np.empty((0, 2), np.int64)
-        sigs = np.memmap(work / "sig.bin", dtype=np.uint32, mode="r", shape=(n, opts.num_perm))
-        verified = dedup.verify(cand, sigs, opts.need)
-        del sigs
-        near = dedup.resolve_near((int(a), int(b), int(m)) for a, b, m in verified.tolist())
-        for o, (t, m) in near.items():
-            code[o] = CODES["near_duplicate"]
-            dup_of[int(o)] = (int(t), int(m))
-        metrics["near_dup"] = {"bands": opts.bands, "rows": opts.rows, "threshold": opts.threshold,
-                               "candidate_pairs": len(cand), "similar_pairs": len(verified)}
-    return dup_of
+    sigs = np.memmap(work / "sig.bin", dtype=np.uint32, mode="r", shape=(n, opts.num_perm)) \
+        if opts.near_dup and n else np.zeros((n, 0), np.uint32)
+    fates, near = dedup.resolve(opts, code == 0, np.concatenate(keys) if keys else np.zeros((0, 2), np.int64),
+                                lambda k: np.fromfile(work / f"band-{k}.bin", dtype=np.int64), sigs)
+    del sigs
+    if near is not None:
+        metrics["near_dup"] = near
+    code[list(fates)] = [CODES[reason] for reason, _, _ in fates.values()]
+    return {o: (t, m) for o, (_, t, m) in fates.items()}

@@ -76,6 +76,7 @@ def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions,
         side: list[tuple[Any, ...]] = []  # quarantine, names, counts: after the records, so
         people: set[str] = set()          # the side job's filter skips whole cached batches
         counts: dict[str, int] = {}
+        size = 0  # characters of record JSON: how many partitions phase 1 needs
         for batch in batches:
             for row in batch.to_pylist():
                 one = [(row["source"], row["path"], bool(row.get("whole_dir")))]
@@ -91,6 +92,7 @@ def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions,
                                 side.append(("q", None, 0, None, json.dumps(e, ensure_ascii=False), None))
                                 continue
                             counts[e[4]] = counts.get(e[4], 0) + 1
+                            size += len(e[3])
                             for k, v in zip(names, ("r", *e), strict=True):
                                 out[k].append(v)
                             if len(out["kind"]) >= ROWS_PER_BATCH:
@@ -99,6 +101,7 @@ def _parse_fn(scfgs: dict[str, dict[str, Any]], opts: CleanOptions,
             yield emit()
         side += [("p", None, 0, None, name, None) for name in sorted(people)]
         side += [("n", None, n, None, source, None) for source, n in sorted(counts.items())]
+        side.append(("b", None, size, None, None, None))
         for vals in side:
             for k, v in zip(names, vals, strict=True):
                 out[k].append(v)
@@ -198,22 +201,27 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     try:
         frame, tasks = _units_frame(spark, units, n)
         parsed = frame.mapInArrow(_parse_fn(scfgs, opts, tasks), PARSED).persist(StorageLevel.MEMORY_AND_DISK)
-        quarantine, people, per_source = [], set(), Counter()
-        # quarantine entries, person names, records per source: one scan, which skips the cached
-        # batches of records (IN uses their min/max statistics, != would not)
-        for r in parsed.filter("kind IN ('n', 'p', 'q')").select("kind", "neg", "json").collect():
+        quarantine, people, per_source, size = [], set(), Counter(), 0
+        # quarantine entries, person names, records per source, record bytes: one scan, which
+        # skips the cached batches of records (IN uses their min/max statistics, != would not)
+        for r in parsed.filter("kind IN ('b', 'n', 'p', 'q')").select("kind", "neg", "json").collect():
             if r.kind == "q":
                 quarantine.append(json.loads(r.json))
             elif r.kind == "p":
                 people.add(r.json)
-            else:
+            elif r.kind == "n":
                 per_source[r.json] += r.neg
+            else:
+                size += r.neg
+        # phase 1 onwards is sized by the records, not the raw exports (mostly JSON structure
+        # in a REST export): a Python task per ~16 MB of records, fewer per-task costs
+        m = min(n, parallelism(spark, size))
         ctx = SanitizeContext(cfg.sanitizer, sorted(people))
         # one shuffle: range-partitioned by id and sorted with the fullest copy of an id first, so
         # phase 1 collapses copies as it goes and reading the partitions in order later gives the
         # id order without another sort of the whole corpus
         records = (parsed.filter("kind = 'r'").select("id", "neg", "path", "json", "source")
-                   .repartitionByRange(n, "id").sortWithinPartitions("id", "neg", "path", "json", "source"))
+                   .repartitionByRange(m, "id").sortWithinPartitions("id", "neg", "path", "json", "source"))
         mark("parse")
         p1 = records.mapInArrow(_phase1_fn(ctx, opts), P1).persist(StorageLevel.MEMORY_AND_DISK)
         stats = SanitizeStats()
@@ -223,7 +231,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             quarantine += q
         parsed.unpersist()
         mark("sanitize")
-        fate = spark_dedup.fates(spark, p1, opts, metrics)
+        fate = spark_dedup.fates(spark, p1, opts, metrics, sum(per_source.values()))
         mark("dedup")
         partitioned = cfg.engine.get("output", "single") == "partitioned"
         outputs = Outputs(out, ctx.mode, opts.sample, train=False)
@@ -238,6 +246,6 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             spark.stop()
     metrics.update(figures(sum(per_source.values()), per_source, outputs.kept, outputs.reasons,
                            len(quarantine), stats, ctx))
-    metrics.update(spark_master=str(cfg.engine.get("master")), partitions=n, input_bytes=total,
+    metrics.update(spark_master=str(cfg.engine.get("master")), partitions=m, input_bytes=total,
                    timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))
