@@ -71,14 +71,14 @@ def _scatter_units(name: str, module: Any, raw_dir: Path, target: int) -> list[U
     out: list[Unit] = []
     group: list[Path] = []
     size = first = 0
-    for i, f in enumerate([*files, None]):
-        if group and (f is None or size + f.stat().st_size > target):
+    for i, (f, fsize) in enumerate([*((f, f.stat().st_size) for f in files), (None, 0)]):
+        if group and (f is None or size + fsize > target):
             out.append(Unit(name, str(raw_dir), True, size, "scatter", tuple(map(str, group)), first, n))
             group, size = [], 0
         if f is not None:
             first = first if group else i
             group.append(f)
-            size += f.stat().st_size
+            size += fsize
     return out
 
 
