@@ -4,7 +4,7 @@ PRs) with planted secrets/PII, re-exported issues, exact and near duplicates.
 Used by the engine benchmarks and by the parity tests (small N). Deterministic for a seed.
 ``--shape lean`` writes only the fields the parsers read (prose is ~75% of the bytes);
 ``--shape rest`` wraps the same items in every field the REST APIs return (``rest_shapes.py``;
-prose ~28% of the bytes, still above the 1-9% of the public payloads in shared/realdata).
+prose ~28% of the bytes, still above the 0.4-9% of the public payloads in shared/realdata).
 
     .venv/bin/python benchmarks/engine_data.py OUT_DIR --mb 10 [--seed 0] [--shape rest]
 """

@@ -61,7 +61,7 @@ def test_rest_shape_parses_to_the_lean_record(tmp_path: Path, src: str) -> None:
 
 
 def test_rest_exports_are_mostly_structure_like_real_payloads(tmp_path: Path) -> None:
-    """Text is ~65% of a lean export; a REST-shaped one is far below, towards the 1-9% of the
+    """Text is ~75% of a lean export; a REST-shaped one is far below, towards the 0.4-9% of the
     public payloads (their texts are shorter than these)."""
     fractions = {}
     for shape in ("lean", "rest"):
