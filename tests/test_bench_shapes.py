@@ -71,3 +71,18 @@ def test_rest_exports_are_mostly_structure_like_real_payloads(tmp_path: Path) ->
     assert 0.05 < fractions["rest"] < 0.35
     with pytest.raises(ValueError, match="shape"):
         data.generate(tmp_path / "x", mb=0.1, shape="xml")
+
+
+def test_engine_bench_runs_and_reports_prose_throughput(tmp_path: Path) -> None:
+    """The benchmark script end to end at 2 MB, so it cannot rot between the runs by hand."""
+    import subprocess
+
+    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "engine_bench.py"), "--sizes", "2",
+                           "--configs", "py1", "--shape", "rest", "--work", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    head, run = (json.loads(line) for line in proc.stdout.splitlines())
+    assert head["shape"] == "rest" and 0 < head["prose_mb"] < 1 and head["floor_mb_s"] > 0
+    assert "error" not in run, run.get("error")
+    assert run["records_out"] > 0 and 0 < run["prose_mb_s_core"] < run["mb_s_core"]
+    assert run["dropped"]["exact_duplicate"] and run["dropped"]["near_duplicate"]
