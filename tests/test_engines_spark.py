@@ -75,11 +75,17 @@ def test_partitioned_spark_output_concatenates_to_train_jsonl(make_cfg, tmp_path
     assert b"".join(f.read_bytes() for f in files) == (single / "train.jsonl").read_bytes()
 
 
+@pytest.mark.parametrize("where", ["driver", "cluster"])
 @pytest.mark.parametrize("extra", [("sanitizer.mode=redact",),
                                    ("sanitizer.mode=drop_record", "clean.dropped_sample=1")])
-def test_modes_parity(make_cfg, tmp_path, generated, extra) -> None:  # noqa: F811
-    """Placeholders numbered in parallel (mask above, redact and drop_record here) and a
-    dropped sample cut short: still the Python engine's bytes."""
+def test_modes_parity(make_cfg, tmp_path, generated, extra, where, monkeypatch) -> None:  # noqa: F811
+    """Placeholders numbered in parallel (mask above, redact and drop_record here), learned on
+    the driver or from a scan of the partitions, and a dropped sample cut short: still the
+    Python engine's bytes."""
+    from alchemy.engines import spark_dedup
+
+    if where == "cluster":
+        monkeypatch.setattr(spark_dedup, "DRIVER_DEDUP_BYTES", 0)
     _, overrides = generated
     py, _ = _parity(make_cfg, tmp_path, overrides, *extra)
     assert py["records_out"] and py["dropped_total"]

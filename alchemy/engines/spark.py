@@ -231,12 +231,14 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             quarantine += q
         parsed.unpersist()
         mark("sanitize")
-        fate = spark_dedup.fates(spark, p1, opts, metrics, sum(per_source.values()))
+        local = spark_dedup.collect(p1, opts, sum(per_source.values()))  # small enough for the driver?
+        fate = spark_dedup.fates(spark, p1, opts, metrics, local)
         mark("dedup")
         partitioned = cfg.engine.get("output", "single") == "partitioned"
         outputs = Outputs(out, ctx.mode, opts.sample, train=False)
         target = (cfg.engine.get("output_dir") or str(out / "train")) if partitioned else None
-        spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark))
+        spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark), local)
+        del local
         outputs.close()
         write_quarantine(out, quarantine)
         p1.unpersist()

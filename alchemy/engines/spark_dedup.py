@@ -1,17 +1,18 @@
 """Exact and near duplicates on Spark, and the parallel numbering and writing of the output.
 
-Duplicates follow ``cleaning/dedup.py``. When the passed records' keys, band keys and
-signatures fit the driver (``DRIVER_DEDUP_BYTES``, ~380k records at the defaults), one Arrow
-scan brings them there and ``dedup.resolve`` decides, as on the Python engine (at 1 GB of REST
-exports: 2.1 s instead of 6). Above that, one window over the passed records finds every
+Duplicates follow ``cleaning/dedup.py``. When every record's id, reason and tokens and the
+passed records' keys and signatures fit the driver (``DRIVER_DEDUP_BYTES``, ~260k records at
+the defaults), one Arrow scan brings them there (``collect``): ``dedup.resolve`` decides, as on
+the Python engine, and the numbering below is learned from the same table (at 1 GB of REST
+exports, dedup took 2.1 s instead of 6). Above that, one window over the passed records finds every
 exact-key group and LSH bucket with more than one member (one shuffle of small rows); the
 driver keeps the smallest id of each exact group and links each bucket's remaining members
 to its smallest id (candidate pairs, few). Their signatures meet in two broadcast joins
 against the cached records (no shuffle of signatures), are verified in Arrow batches, and the
 verified edges are resolved with the Python engine's greedy function.
 
-Writing (phase 2) is the Python engine's: one scan of the id-ordered records gives, per
-partition, the dropped records and the kept records' tokens in first-appearance order; the
+Writing (phase 2) is the Python engine's: one scan of the id-ordered records (or the collected
+table) gives, per partition, the dropped records and the kept records' tokens in first-appearance order; the
 driver learns the numbering from them in partition (= id) order and freezes it; then every
 partition numbers its kept records in parallel. ``single`` output: each task writes its part
 file and the driver joins them into train.jsonl (where the executors do not share the
@@ -85,12 +86,21 @@ def _buckets(p1: Any, opts: CleanOptions) -> dict[tuple[int, int, int], list[str
     return out
 
 
-def _on_driver(p1: Any, opts: CleanOptions, metrics: dict[str, Any]) -> Fates:
-    """The Python engine's ``dedup.resolve`` over the passed records, collected in one scan."""
+def collect(p1: Any, opts: CleanOptions, records: int) -> Any:
+    """Every record's id, source, path, reason and tokens, with the passed records' keys and
+    signatures, as one Arrow table in partition (= id) order, when they fit the driver
+    (``DRIVER_DEDUP_BYTES``); else None, and the cluster resolves and scans."""
+    if records * (opts.num_perm * 4 + opts.bands * 8 + 400) > DRIVER_DEDUP_BYTES:
+        return None
+    near = ("bands", "sig") if opts.near_dup else ()
+    return p1.select("id", "source", "path", "reason", "toks", "k1", "k2", *near).toArrow()
+
+
+def _on_driver(table: Any, opts: CleanOptions, metrics: dict[str, Any]) -> Fates:
+    """The Python engine's ``dedup.resolve`` over the passed records of ``collect``'s table."""
     import pyarrow.compute as pc
 
-    cols = ["id", "k1", "k2", *(("bands", "sig") if opts.near_dup else ())]
-    table = p1.filter("reason IS NULL").select(*cols).toArrow()
+    table = table.filter(pc.is_null(table.column("reason")))
     ids = table.column("id").to_pylist()
     order = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)  # ordinal = id rank
     ids = [ids[i] for i in order]
@@ -107,13 +117,13 @@ def _on_driver(p1: Any, opts: CleanOptions, metrics: dict[str, Any]) -> Fates:
     return {ids[o]: (reason, ids[t], m) for o, (reason, t, m) in found.items()}
 
 
-def fates(spark: Any, p1: Any, opts: CleanOptions, metrics: dict[str, Any], records: int) -> Fates:
-    """id -> (reason, duplicate of, matches) for every exact and near duplicate (``records``:
-    how many went into phase 1, to choose where they are resolved)."""
+def fates(spark: Any, p1: Any, opts: CleanOptions, metrics: dict[str, Any], local: Any = None) -> Fates:
+    """id -> (reason, duplicate of, matches) for every exact and near duplicate; on the driver
+    when ``local`` (``collect``'s table) is given."""
     from pyspark.sql import functions as F
 
-    if records * (opts.num_perm * 4 + opts.bands * 8 + 150) <= DRIVER_DEDUP_BYTES:
-        return _on_driver(p1, opts, metrics)
+    if local is not None:
+        return _on_driver(local, opts, metrics)
     out: Fates = {}
     buckets = _buckets(p1, opts)
     for (band, _, _), ids in buckets.items():  # exact: all but the smallest id of a group
@@ -144,37 +154,42 @@ def fates(spark: Any, p1: Any, opts: CleanOptions, metrics: dict[str, Any], reco
     return out
 
 
+def _tally(rows: Any, dup: Fates) -> tuple[Any, ...]:
+    """(first id, last id, kept, dropped records, kept records' tokens in first-appearance
+    order) of (id, source, path, reason, toks) rows in id order."""
+    first = last = None
+    kept, dropped = 0, []
+    tokens: dict[str, None] = {}  # insertion-ordered set
+    for rid, src, path, reason, toks in rows:
+        if last is not None and rid <= last:  # never write an unsorted file silently
+            raise RuntimeError(f"spark: records out of id order at {rid!r}")
+        first, last = rid if first is None else first, rid
+        if reason == ERROR:
+            continue
+        dup_of = m = None
+        if reason is None and rid in dup:
+            reason, dup_of, m = dup[rid]
+        if reason is None:
+            kept += 1
+            if toks:
+                tokens.update(dict.fromkeys(toks.split(" ")))
+        else:
+            dropped.append((rid, reason, src, path, dup_of, m))
+    return first, last, kept, dropped, list(tokens)
+
+
 def _scan_fn(fate: Any) -> Any:
-    """Per partition: its id range, kept count, dropped records and the kept records' tokens
-    in first-appearance order, as one pickled row."""
+    """Per partition: ``_tally`` of its records, as one pickled row."""
 
     def run(batches: Any) -> Any:
         import pyarrow as pa
         from pyspark import TaskContext
 
-        dup = fate.value
-        first = last = None
-        kept, dropped = 0, []
-        tokens: dict[str, None] = {}  # insertion-ordered set
-        for batch in batches:
-            cols = [batch.column(c).to_pylist() for c in ("id", "source", "path", "reason", "toks")]
-            for rid, src, path, reason, toks in zip(*cols, strict=True):
-                if last is not None and rid <= last:  # never write an unsorted file silently
-                    raise RuntimeError(f"spark: records out of id order at {rid!r}")
-                first, last = rid if first is None else first, rid
-                if reason == ERROR:
-                    continue
-                dup_of = m = None
-                if reason is None and rid in dup:
-                    reason, dup_of, m = dup[rid]
-                if reason is None:
-                    kept += 1
-                    if toks:
-                        tokens.update(dict.fromkeys(toks.split(" ")))
-                else:
-                    dropped.append((rid, reason, src, path, dup_of, m))
-        if first is not None:
-            blob = pickle.dumps((first, last, kept, dropped, list(tokens)), protocol=pickle.HIGHEST_PROTOCOL)
+        cols = ("id", "source", "path", "reason", "toks")
+        part = _tally((row for batch in batches
+                       for row in zip(*(batch.column(c).to_pylist() for c in cols), strict=True)), fate.value)
+        if part[0] is not None:
+            blob = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
             yield pa.RecordBatch.from_pydict({"part": [TaskContext.get().partitionId()], "blob": [blob]},
                                              schema=pa.schema([("part", pa.int32()), ("blob", pa.binary())]))
 
@@ -211,15 +226,23 @@ def _number_fn(numbers: Any, fate: Any, folder: str | None = None) -> Any:
     return run
 
 
-def _learn(p1: Any, dup: Any, outputs: Outputs) -> tuple[Numberer, list[tuple[Any, ...]]]:
-    """The frozen numbering (tokens in id order) and the dropped records in id order."""
-    rows = p1.select("id", "source", "path", "reason", "toks").mapInArrow(
-        _scan_fn(dup), "part int, blob binary").collect()
+def _learn(p1: Any, dup: Any, fate: Fates, outputs: Outputs,
+           local: Any) -> tuple[Numberer, list[tuple[Any, ...]]]:
+    """The frozen numbering (tokens in id order) and the dropped records in id order, from
+    ``collect``'s table when there is one, else from one scan of the partitions."""
+    if local is not None:
+        cols = ("id", "source", "path", "reason", "toks")
+        parts = [_tally(zip(*(local.column(c).to_pylist() for c in cols), strict=True), fate)]
+    else:
+        rows = p1.select("id", "source", "path", "reason", "toks").mapInArrow(
+            _scan_fn(dup), "part int, blob binary").collect()
+        parts = [pickle.loads(blob) for _, blob in sorted((r.part, r.blob) for r in rows)]
     numberer = Numberer(outputs.mode)
     dropped: list[tuple[Any, ...]] = []
     prev = None
-    for _, blob in sorted((r.part, r.blob) for r in rows):
-        first, last, kept, drops, tokens = pickle.loads(blob)
+    for first, last, kept, drops, tokens in parts:
+        if first is None:
+            continue
         if prev is not None and first <= prev:
             raise RuntimeError(f"spark: partitions out of id order at {first!r}")
         prev = last
@@ -250,12 +273,12 @@ def _drop(p1: Any, dropped: list[tuple[Any, ...]], outputs: Outputs, opts: Clean
 
 
 def write(spark: Any, p1: Any, fate: Fates, outputs: Outputs, opts: CleanOptions, out: Path,
-          target: str | None = None, shared_disk: bool = True) -> None:
+          target: str | None = None, shared_disk: bool = True, local: Any = None) -> None:
     """Dropped records to ``outputs`` in id order, kept ones numbered in parallel: into
     ``target`` as part files, or (``target`` None) into ``out``/train.jsonl."""
     sc = spark.sparkContext
     dup = sc.broadcast(fate)
-    numberer, dropped = _learn(p1, dup, outputs)
+    numberer, dropped = _learn(p1, dup, fate, outputs, local)
     _drop(p1, dropped, outputs, opts)
     numbers = sc.broadcast(numberer)
     records = p1.select("id", "p1", "reason")
