@@ -21,6 +21,7 @@ driver's disk, the lines are streamed to it instead); ``partitioned``: Spark wri
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -196,9 +197,12 @@ def _scan_fn(fate: Any) -> Any:
     return run
 
 
-def _number_fn(numbers: Any, fate: Any, folder: str | None = None) -> Any:
+def _number_fn(numbers: Any, fate: Any, folder: str | None = None,
+               wanted: frozenset[str] = frozenset()) -> Any:
     """train.jsonl lines of a partition's kept records: returned, or (``folder``) written by
-    the task itself to ``folder``/part-NNNNN exactly as the python engine's ``final_task`` writes them."""
+    the task itself to ``folder``/part-NNNNN exactly as the python engine's ``final_task`` writes
+    them; then it returns the ``[id, phase-1 JSON]`` of the ``wanted`` dropped records instead
+    (the dropped sample's texts, without a job of their own)."""
 
     def run(batches: Any) -> Any:
         import pyarrow as pa
@@ -217,6 +221,10 @@ def _number_fn(numbers: Any, fate: Any, folder: str | None = None) -> Any:
                          if reason is None and rid not in dup]
                 if fh is not None:
                     fh.writelines(line + "\n" for line in lines)
+                    texts = [json.dumps([rid, p1]) for rid, p1 in zip(cols[0], cols[1], strict=True)
+                             if rid in wanted]
+                    if texts:
+                        yield pa.RecordBatch.from_pydict({"value": texts}, schema=schema)
                 else:
                     yield pa.RecordBatch.from_pydict({"value": lines}, schema=schema)
         finally:
@@ -254,20 +262,20 @@ def _learn(p1: Any, dup: Any, fate: Fates, outputs: Outputs,
     return numberer, dropped
 
 
-def _drop(p1: Any, dropped: list[tuple[Any, ...]], outputs: Outputs, opts: CleanOptions) -> None:
-    """Dropped records to ``outputs``; only the first ``sample`` of each reason can reach
-    dropped_sample.jsonl, so only their text is fetched."""
-    from pyspark.sql import functions as F
-
+def _wanted(dropped: list[tuple[Any, ...]], opts: CleanOptions) -> frozenset[str]:
+    """Ids of the dropped records whose text can reach dropped_sample.jsonl: the first
+    ``sample`` of each reason."""
     seen: Counter[str] = Counter()
     wanted = []
     for d in dropped:
         seen[d[1]] += 1
         if seen[d[1]] <= opts.sample:
             wanted.append(d[0])
-    texts = {}
-    if wanted:
-        texts = {r.id: r.p1 for r in p1.filter(F.col("id").isin(wanted)).select("id", "p1").collect()}
+    return frozenset(wanted)
+
+
+def _drop(dropped: list[tuple[Any, ...]], texts: dict[str, str], outputs: Outputs,
+          opts: CleanOptions) -> None:
     for rid, reason, src, path, dup_of, m in dropped:
         outputs.drop(rid, reason, src, path, texts.get(rid), dup_of, m / opts.num_perm if m else None)
 
@@ -276,30 +284,39 @@ def write(spark: Any, p1: Any, fate: Fates, outputs: Outputs, opts: CleanOptions
           target: str | None = None, shared_disk: bool = True, local: Any = None) -> None:
     """Dropped records to ``outputs`` in id order, kept ones numbered in parallel: into
     ``target`` as part files, or (``target`` None) into ``out``/train.jsonl."""
+    from pyspark.sql import functions as F
+
     sc = spark.sparkContext
     dup = sc.broadcast(fate)
     numberer, dropped = _learn(p1, dup, fate, outputs, local)
-    _drop(p1, dropped, outputs, opts)
+    wanted = _wanted(dropped, opts)
     numbers = sc.broadcast(numberer)
     records = p1.select("id", "p1", "reason")
     lines = records.mapInArrow(_number_fn(numbers, dup), "value string")
+    texts: dict[str, str] = {}
     try:
-        if target is not None:
-            lines.write.mode("overwrite").text(target)
-        elif not shared_disk:  # the executors' files would not be readable here: stream the lines
-            with open(out / TRAIN, "w", encoding="utf-8") as fh:
-                for r in lines.toLocalIterator(prefetchPartitions=True):
-                    fh.write(r.value + "\n")
-        else:  # each task writes its part file; they are joined in partition (= id) order
+        if target is None and shared_disk:  # each task writes its part file; joined in partition (= id) order
             tmp = Path(tempfile.mkdtemp(prefix=".parts-", dir=out))
             try:
-                records.mapInArrow(_number_fn(numbers, dup, str(tmp)), "value string").collect()
+                sampled = records.mapInArrow(_number_fn(numbers, dup, str(tmp), wanted), "value string")
+                texts = dict(json.loads(r.value) for r in sampled.collect())
                 with open(out / TRAIN, "wb", buffering=0) as fh:
                     for part in sorted(tmp.glob("part-*"), key=lambda p: int(p.name[5:])):
                         with open(part, "rb", buffering=0) as src:
                             append_file(src, fh)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            if wanted:  # the dropped sample's texts
+                found = p1.filter(F.col("id").isin(sorted(wanted))).select("id", "p1").collect()
+                texts = {r.id: r.p1 for r in found}
+            if target is not None:
+                lines.write.mode("overwrite").text(target)
+            else:  # the executors' files would not be readable here: stream the lines
+                with open(out / TRAIN, "w", encoding="utf-8") as fh:
+                    for r in lines.toLocalIterator(prefetchPartitions=True):
+                        fh.write(r.value + "\n")
+        _drop(dropped, texts, outputs, opts)
     finally:
         dup.unpersist()
         numbers.unpersist()
