@@ -4,19 +4,20 @@ Duplicates follow ``cleaning/dedup.py``. When every record's id, reason and toke
 passed records' keys and signatures fit the driver (``DRIVER_DEDUP_BYTES``, ~260k records at
 the defaults), one Arrow scan brings them there (``collect``): ``dedup.resolve`` decides, as on
 the Python engine, and the numbering below is learned from the same table (at 1 GB of REST
-exports, dedup took 2.1 s instead of 6). Above that, one window over the passed records finds every
-exact-key group and LSH bucket with more than one member (one shuffle of small rows); the
-driver keeps the smallest id of each exact group and links each bucket's remaining members
-to its smallest id (candidate pairs, few). Their signatures meet in two broadcast joins
-against the cached records (no shuffle of signatures), are verified in Arrow batches, and the
-verified edges are resolved with the Python engine's greedy function.
+exports, dedup took 2.1 s instead of 6). Above that, one window over the passed records finds
+every exact-key group and LSH bucket with more than one member (one shuffle of small rows); the
+driver keeps the smallest id of each exact group and links each bucket's remaining members to
+its smallest id (candidate pairs, few). Their signatures meet in two broadcast joins against
+the cached records (no shuffle of signatures), are verified in Arrow batches, and the verified
+edges are resolved with the Python engine's greedy function.
 
 Writing (phase 2) is the Python engine's: one scan of the id-ordered records (or the collected
-table) gives, per partition, the dropped records and the kept records' tokens in first-appearance order; the
-driver learns the numbering from them in partition (= id) order and freezes it; then every
-partition numbers its kept records in parallel. ``single`` output: each task writes its part
-file and the driver joins them into train.jsonl (where the executors do not share the
-driver's disk, the lines are streamed to it instead); ``partitioned``: Spark writes the parts.
+table) gives, per partition, the dropped records and the kept records' tokens in
+first-appearance order; the driver learns the numbering from them in partition (= id) order and
+freezes it; then every partition numbers its kept records in parallel. ``single`` output: each
+task writes its part file and the driver joins them into train.jsonl (where the executors do
+not share the driver's disk, the lines are streamed to it instead); ``partitioned``: Spark
+writes the parts.
 """
 
 from __future__ import annotations
