@@ -32,7 +32,8 @@ class Unit:
     size: int
     # a parse_dir split into its two passes (the Python engine's parallel GitHub join):
     step: str = ""  # "scatter": spill some files to buckets; "join": join one bucket
-    files: tuple[str, ...] = ()  # scatter: its files, consecutive in the source's own order
+    files: tuple[str, ...] = ()  # scatter: its files, consecutive in the source's own order;
+    # join: the bucket's part files, in file order
     order: int = 0  # scatter: the index of its first file; join: the bucket
     buckets: int = 0  # scatter: how many buckets the source spills to
 
@@ -85,12 +86,10 @@ def _scatter_units(name: str, module: Any, raw_dir: Path, target: int) -> list[U
 def join_units(units: list[Unit], work: Path) -> list[Unit]:
     """The second pass of every split source: one unit per bucket that received rows."""
     out = []
-    for u in {(u.source, u.path, u.buckets) for u in units if u.step == "scatter"}:
-        module = sources.get(u[0])
-        for k in range(u[2]):
-            parts = module.bucket_parts(work, k)
-            if parts:
-                out.append(Unit(u[0], u[1], True, sum(p.stat().st_size for p in parts), "join", (), k))
+    for source, raw_dir in {(u.source, u.path) for u in units if u.step == "scatter"}:
+        for k, parts in sources.get(source).bucket_parts(work).items():
+            size = sum(p.stat().st_size for p in parts)
+            out.append(Unit(source, raw_dir, True, size, "join", tuple(map(str, parts)), k))
     return sorted(out, key=lambda u: (u.source, u.order))
 
 
@@ -115,7 +114,7 @@ def parse_unit(unit: Unit, scfg: dict[str, Any]) -> Iterator[Any]:
             files = [Path(f) for f in unit.files]
             yield from module.scatter(files, {**scfg, "buckets": unit.buckets}, unit.order)
         elif unit.step == "join":
-            yield from module.join_bucket(Path(unit.path), {**scfg, "bucket": unit.order})
+            yield from module.join_bucket(Path(unit.path), {**scfg, "parts": unit.files})
         else:
             yield from (module.parse_dir if unit.whole_dir else module.parse_file)(Path(unit.path), scfg)
     except Exception as exc:  # the contract says parsers don't raise; never lose a run to one

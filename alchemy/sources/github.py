@@ -123,8 +123,9 @@ def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaran
         run = {**cfg, "raw_dir": cfg.get("raw_dir") or str(raw_dir), "spill_dir": tmp,
                "buckets": bucket_count(files)}
         yield from scatter(files, run, 0)
+        parts = bucket_parts(Path(tmp))
         for bucket in range(run["buckets"]):
-            yield from _join(bucket_parts(Path(tmp), bucket), run)
+            yield from _join(parts.get(bucket, []), run)
 
 
 def list_files(raw_dir: Path) -> list[Path]:
@@ -156,15 +157,19 @@ def scatter(files: list[Path], cfg: Mapping[str, Any], order: int) -> Iterator[Q
     buckets.flush()
 
 
-def bucket_parts(folder: Path, bucket: int) -> list[Path]:
-    """One bucket's part files from every ``scatter``, in file order."""
-    return sorted(folder.glob(f"gh-*-bucket-{bucket:06d}.jsonl"))
+def bucket_parts(folder: Path) -> dict[int, list[Path]]:
+    """Every bucket's part files from every ``scatter``, in file order (one listing of the
+    folder, however many buckets)."""
+    parts: dict[int, list[Path]] = {}
+    for path in sorted(folder.glob("gh-*-bucket-*.jsonl")):
+        parts.setdefault(int(path.stem.rsplit("-", 1)[1]), []).append(path)
+    return parts
 
 
 @bounded
 def join_bucket(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quarantine]:
-    """Pass 2 for bucket ``cfg["bucket"]`` of the parts in ``cfg["spill_dir"]``."""
-    yield from _join(bucket_parts(Path(cfg["spill_dir"]), int(cfg["bucket"])), cfg)
+    """Pass 2 for one bucket: its part files ``cfg["parts"]``, in file order."""
+    yield from _join([Path(p) for p in cfg["parts"]], cfg)
 
 
 class _Buckets:
