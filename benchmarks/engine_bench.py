@@ -113,8 +113,8 @@ def main() -> None:
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS))
     ap.add_argument("--work", type=Path, default=ROOT / "outputs" / "bench-engines")
     ap.add_argument("--shape", choices=["lean", "rest"], default="rest",
-                    help="rest: exports with every field the APIs return (text ~25%%); lean: only the "
-                         "fields the parsers read (text ~75%%, the older, harsher yardstick)")
+                    help="rest: exports with every field the APIs return (prose ~28%%); lean: only the "
+                         "fields the parsers read (prose ~75%%, the older, harsher yardstick)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per configuration (alternating)")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)

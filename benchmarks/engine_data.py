@@ -148,7 +148,7 @@ def generate(out: Path, mb: float, seed: int = 0, dup_rate: float = 0.05, near_r
              file_mb: float = 1.0, shape: str = "lean") -> dict[str, int]:
     """Write about ``mb`` MB of exports under out/{jira,confluence,github}; return the counts.
 
-    ``shape="lean"``: only the fields the parsers read (text ~65% of the bytes). ``"rest"``: the
+    ``shape="lean"``: only the fields the parsers read (prose ~75% of the bytes). ``"rest"``: the
     same items with every field the real APIs return around them (``rest_shapes.py``).
     """
     if shape not in ("lean", "rest"):
