@@ -278,6 +278,14 @@ class EvalConfig:
     repetition_penalty: float = 1.15
     text_samples: int = 16  # held-out train.jsonl documents for text perplexity (0 = off)
     plots: bool = True  # loss.png and eval.png in the run folder (needs matplotlib)
+    questions: str | None = None  # fact questions (JSONL, or '- Q: ... A: ...' Markdown); null = none
+    fact_max_new_tokens: int = 40  # reply length for fact questions (short answers are scored)
+    unanswerable: int = 16  # questions also put with passages lacking their answer (abstention)
+    general: bool = True  # forgetting guard: general questions the base model answers
+    judge: str | None = None  # litellm model id of an LLM grader (SimpleQA-style); null = key terms
+    judge_api_base: str | None = None
+    judge_api_key_env: str | None = None  # NAME of the env var holding the judge's key
+    judge_timeout_s: float = 30.0
 
 
 @dataclass
@@ -288,6 +296,19 @@ class InferConfig:
     repetition_penalty: float = 1.15
     chat: bool = False  # interactive chat on the console, streaming tokens (never cached)
     compare: bool = False  # also answer with the base model and show both side by side
+    retrieval: str = "auto"  # auto: put retrieval.k passages first (unless retrieval.method=none) | none
+
+
+@dataclass
+class RetrievalConfig:
+    method: str = "bm25"  # none | bm25 | dense | hybrid (dense: pip install -e ".[dense]")
+    k: int = 3  # passages put in front of a question
+    chunk_tokens: int = 160  # passage size (the synth chunker, smaller pieces)
+    overlap_tokens: int = 24
+    min_tokens: int = 24
+    max_context_tokens: int = 480  # passages are trimmed, best first, to fit this many tokens
+    dense_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # hub id or folder
+    rrf_k: int = 60  # hybrid: reciprocal rank fusion constant
 
 
 @dataclass
@@ -308,7 +329,7 @@ class PathsConfig:
 @dataclass
 class PipelineConfig:
     stages: list[str] = field(
-        default_factory=lambda: ["ingest", "clean", "synth", "train", "eval", "infer"]
+        default_factory=lambda: ["ingest", "clean", "index", "synth", "train", "eval", "infer"]
     )
     force: list[str] = field(default_factory=list)  # stages to recompute; [all] for every one
 
@@ -325,6 +346,7 @@ class AlchemyConfig:
     clean: CleanConfig = field(default_factory=CleanConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     infer: InferConfig = field(default_factory=InferConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)

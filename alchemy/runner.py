@@ -86,7 +86,7 @@ class Runner:
 
     def inputs_of(self, name: str) -> tuple[str, ...]:
         if name == "infer" and self.external_adapter is not None:
-            return ()
+            return tuple(i for i in STAGES[name].inputs if i != "train")
         return STAGES[name].inputs
 
     def fp(self, name: str) -> str:

@@ -32,7 +32,15 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
     if answer.get("answer") is not None:
         console.print(f"[bold]Q:[/bold] {answer.get('prompt')}")
         console.print(f"[bold]A:[/bold] {answer.get('answer')}")
+        for src in answer.get("sources") or []:
+            where = src["title"] + (f" > {src['section']}" if src.get("section") else "")
+            console.print(f"   [dim][{src['n']}] {where} {src.get('url') or ''}[/dim]",
+                          highlight=False)
     console.print(f"run dir: {report.get('run_dir')}  (report.json, train.jsonl, adapter/ ...)")
+
+
+def _pct(value: Any) -> str:
+    return f"{100 * value:.0f}%" if isinstance(value, (int, float)) else "-"
 
 
 def _figures(name: str, st: dict[str, Any]) -> str:
@@ -65,9 +73,20 @@ def _figures(name: str, st: dict[str, Any]) -> str:
         if st.get("cpt_loss") is not None:
             text += f"; CPT loss {_fmt(st['cpt_loss'])}"
         return text
+    if name == "index":
+        return (f"{_fmt(st.get('passages'))} passages ({_fmt(st.get('method'))}), "
+                f"built in {_fmt(st.get('build_seconds'))} s")
     if name == "eval":
         base, tuned = st.get("base", {}), st.get("adapter", {})
-        text = (f"eval loss base {_fmt(base.get('loss'))} -> adapter {_fmt(tuned.get('loss'))}; "
+        facts, text = st.get("facts") or {}, ""
+        for label, key in (("facts closed-book", "fact_accuracy"),
+                           ("facts with sources", "grounded_accuracy"),
+                           ("general guard", "general_accuracy")):
+            if base.get(key) is not None:
+                text += f"{label} {_pct(base[key])} -> {_pct(tuned.get(key))}; "
+        if facts.get("recall_at_k") is not None:
+            text += f"recall@{facts['k']} {_fmt(facts['recall_at_k'])}; "
+        text += (f"eval loss base {_fmt(base.get('loss'))} -> adapter {_fmt(tuned.get('loss'))}; "
                 f"ppl {_fmt(base.get('perplexity'))} -> {_fmt(tuned.get('perplexity'))}")
         for label, key in (("token F1", "f1"), ("ROUGE-L", "rouge_l"),
                            ("text ppl", "text_perplexity")):

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 extras=""
-[ "${1:-}" = "--dev" ] && extras="[dev,spark,unstructured,optuna,tracking]"   # tests cover the optional parts too
+[ "${1:-}" = "--dev" ] && extras="[dev,spark,unstructured,optuna,tracking,dense]"   # tests cover the optional parts too
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 PIP=(.venv/bin/python -m pip install --quiet)

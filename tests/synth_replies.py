@@ -51,6 +51,12 @@ def grounded_pairs(prompt: str, n: int = 2) -> list[dict[str, str]]:
 
 def reply_content(fault: str, prompt: str, n: int) -> str:
     """The assistant message for a request whose user text is ``prompt``."""
+    if prompt.rstrip().endswith("GRADE:"):  # an eval judge call: grade like a careful reader
+        gold = re.search(r"Gold target: (.*)", prompt).group(1).lower()
+        pred = re.search(r"Predicted answer: (.*)", prompt).group(1).lower()
+        if "do not say" in pred or "know" in pred:
+            return "C"
+        return "A" if gold.split()[0].strip(".,") in pred else "B"
     if "Pairs:" in prompt and '"supported"' in prompt:  # a judge call: all but bad ones hold
         listed = json.loads(prompt.split("Pairs:", 1)[1])
         return json.dumps({"supported": ["unsupported" not in p["answer"] for p in listed]})

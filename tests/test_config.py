@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 from alchemy.config import CONF_DIR, RECIPES_DIR
 from tests.conftest import compose_cfg
 
-GROUPS = ["source", "engine", "sanitizer", "synth", "model", "lora", "train"]
+GROUPS = ["source", "engine", "sanitizer", "synth", "model", "lora", "train", "retrieval"]
 OPTIONS = [(g, p.stem) for g in GROUPS for p in sorted((CONF_DIR / g).glob("*.yaml"))]
 RECIPES = sorted(p.stem for p in RECIPES_DIR.glob("*.yaml"))
 
@@ -34,7 +34,8 @@ def test_default_is_offline_demo() -> None:
     cfg = compose_cfg()
     assert cfg.synth.generator == "offline"
     assert cfg.model.name == "smollm2-135m"
-    assert cfg.pipeline.stages == ["ingest", "clean", "synth", "train", "eval", "infer"]
+    assert cfg.pipeline.stages == ["ingest", "clean", "index", "synth", "train", "eval", "infer"]
+    assert cfg.retrieval.method == "bm25" and cfg.eval.questions.endswith("data/FACTS.md")
     assert all(cfg.source[n] is not None for n in ("jira", "confluence", "github", "git",
                                                    "documents"))
 

@@ -10,14 +10,15 @@ import sys
 from alchemy.records import read_jsonl
 from alchemy.runner import Runner
 
-TINY = ("model=tiny-random", "train.max_steps=2", "eval.max_samples=8", "infer.max_new_tokens=8")
+TINY = ("model=tiny-random", "train.max_steps=2", "eval.max_samples=8", "infer.max_new_tokens=8",
+        "eval.fact_max_new_tokens=6", "eval.unanswerable=4")
 
 
 def test_whole_pipeline_on_tiny_random(make_cfg, tmp_path) -> None:
     cfg = make_cfg(*TINY)
     report = Runner(cfg, tmp_path / "run").run()
     stages = report["stages"]
-    assert list(stages) == ["ingest", "clean", "synth", "train", "eval", "infer"]
+    assert list(stages) == ["ingest", "clean", "index", "synth", "train", "eval", "infer"]
     assert not any(s["cached"] for s in stages.values())
     run = tmp_path / "run"
     for name in ("train.jsonl", "quarantine.jsonl", "sft_train.jsonl", "sft_eval.jsonl",
@@ -34,7 +35,10 @@ def test_whole_pipeline_on_tiny_random(make_cfg, tmp_path) -> None:
     assert math.isfinite(stages["train"]["train_loss"]) and stages["train"]["steps"] == 2
     assert math.isfinite(stages["eval"]["base"]["loss"])
     assert math.isfinite(stages["eval"]["adapter"]["loss"])
-    assert isinstance(json.loads((run / "answer.json").read_text())["answer"], str)
+    answer = json.loads((run / "answer.json").read_text())
+    assert isinstance(answer["answer"], str) and answer["retrieval"] == "bm25"
+    assert 1 <= len(answer["sources"]) <= 3 and answer["sources"][0]["id"]
+    assert stages["index"]["passages"] > 100
 
     again = Runner(cfg, tmp_path / "run2").run()["stages"]
     assert all(s["cached"] for s in again.values())
@@ -42,7 +46,8 @@ def test_whole_pipeline_on_tiny_random(make_cfg, tmp_path) -> None:
     # infer alone, with another prompt, uses the newest adapter and trains nothing
     cfg2 = make_cfg(*TINY, "pipeline.stages=[infer]", "infer.prompt=Who owns ledger-service?")
     only = Runner(cfg2, tmp_path / "run3").run()["stages"]
-    assert list(only) == ["infer"] and not only["infer"]["cached"]
+    assert list(only) == ["index", "infer"] and only["index"]["cached"]
+    assert not only["infer"]["cached"]
     assert only["infer"]["adapter"] == stages["infer"]["adapter"]
 
 

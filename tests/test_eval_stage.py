@@ -12,14 +12,15 @@ pytest.importorskip("trl")
 from alchemy.runner import Runner  # noqa: E402
 
 TINY = ("model=tiny-random", "train.max_steps=3", "eval.max_samples=8", "eval.generate_samples=3",
-        "eval.max_new_tokens=8", "eval.text_samples=4")
+        "eval.max_new_tokens=8", "eval.text_samples=4", "eval.fact_max_new_tokens=6",
+        "eval.unanswerable=4")
 
 
 def test_eval_and_export_stages(make_cfg, tmp_path) -> None:
     cfg = make_cfg(*TINY, "pipeline.stages=[eval,export]")
     run = tmp_path / "run"
     stages = Runner(cfg, run).run()["stages"]
-    assert list(stages) == ["ingest", "clean", "synth", "train", "eval", "export"]
+    assert list(stages) == ["ingest", "clean", "index", "synth", "train", "eval", "export"]
 
     ev = stages["eval"]
     for side in ("base", "adapter"):
@@ -28,6 +29,21 @@ def test_eval_and_export_stages(make_cfg, tmp_path) -> None:
         assert 0.0 <= ev[side]["f1"] <= 1.0 and 0.0 <= ev[side]["rouge_l"] <= 1.0
         assert ev[side]["text_docs"] >= 1
     assert {"loss_delta", "f1_delta", "rouge_l_delta"} <= set(ev) and ev["generated"] == 3
+    # the fact questions of the sample recipe, in all four modes, plus the guard
+    facts = ev["facts"]
+    assert facts["questions"] >= 40 and facts["retrieval"] == "bm25" and facts["k"] == 3
+    assert 0.5 <= facts["recall_at_k"] <= 1.0
+    for side in ("base", "adapter"):
+        f = ev[side]["facts"]
+        assert f["closed"]["questions"] == f["grounded"]["questions"] == facts["questions"]
+        assert f["general"]["questions"] >= 10 and 0 <= ev[side]["abstention"] <= 1
+        for mode in ("closed", "grounded", "general"):
+            assert f[mode]["correct"] + f[mode]["incorrect"] + f[mode]["not_attempted"] \
+                == f[mode]["questions"]
+    rows = [json.loads(line) for line in (run / "fact_samples.jsonl").read_text().splitlines()]
+    assert len(rows) == facts["questions"]
+    assert {"base_closed", "adapter_grounded_verdict", "sources", "recall"} <= set(rows[0])
+    assert all(len(r["sources"]) <= 3 for r in rows)
     samples = [json.loads(line) for line in (run / "eval_samples.jsonl").read_text().splitlines()]
     assert len(samples) == 3
     assert set(samples[0]) >= {"question", "reference", "base_answer", "adapter_answer",

@@ -21,6 +21,11 @@ def adapter(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     pairs = _write_pairs(root / "sft_train.jsonl", 8)
     train_adapter(TINY, LORA, TRAIN | {"max_steps": 2}, pairs, root / "adapter", root / "cache")
     (root / "adapter" / "alchemy_model.json").write_text(json.dumps(TINY))
+    from alchemy.retrieval.index import build
+    from alchemy.retrieval.passages import passages
+    from tests.test_retrieval import RECORDS
+
+    build(list(passages(RECORDS, 64, 8, 8)), root / "adapter" / "index", "bm25")
     return root / "adapter", root / "cache"
 
 
@@ -30,8 +35,8 @@ def _run(make_cfg, adapter: tuple[Path, Path], out: Path, *overrides: str) -> di
     cfg = make_cfg("model=tiny-random", "infer.max_new_tokens=6", *overrides)
     out.mkdir()
     metrics: dict = {}
-    infer.run(StageContext(cfg=cfg, out=out, inputs={"adapter": adapter[0]}, metrics=metrics,
-                           cache_dir=adapter[1]))
+    inputs = {"adapter": adapter[0], "index": adapter[0] / "index"}
+    infer.run(StageContext(cfg=cfg, out=out, inputs=inputs, metrics=metrics, cache_dir=adapter[1]))
     assert json.loads((out / "answer.json").read_text())["adapter"] == str(adapter[0])
     return metrics
 
@@ -43,6 +48,14 @@ def test_compare_gives_base_and_adapter_answers(make_cfg, adapter, tmp_path, cap
     assert "base_answer" not in _run(make_cfg, adapter, tmp_path / "b")
 
 
+def test_answers_cite_their_sources_unless_closed_book(make_cfg, adapter, tmp_path) -> None:  # noqa: ANN001
+    m = _run(make_cfg, adapter, tmp_path / "a", "infer.prompt=Which port does ledger-service use?")
+    assert m["retrieval"] == "bm25" and m["sources"][0]["id"] == "wiki:1#0"
+    assert m["sources"][0]["url"] == "https://wiki/1"
+    closed = _run(make_cfg, adapter, tmp_path / "b", "infer.retrieval=none")
+    assert closed["retrieval"] == "none" and "sources" not in closed
+
+
 def test_chat_streams_and_keeps_the_conversation(adapter, capsys) -> None:  # noqa: ANN001
     from alchemy.train.generate import chat
 
@@ -51,6 +64,11 @@ def test_chat_streams_and_keeps_the_conversation(adapter, capsys) -> None:  # no
                       device="cpu")
     assert [m["role"] for m in transcript] == ["user", "assistant", "user", "assistant"]
     assert "bot> " in capsys.readouterr().out
+    asked: list[str] = []
+    script = iter(["Which port?", ""])
+    grounded = chat(TINY, adapter[1], adapter[0], max_new_tokens=3, read=lambda _p: next(script),
+                    device="cpu", ground=lambda q: asked.append(q) or f"[1] port 8443\n\n{q}")
+    assert asked == ["Which port?"] and grounded[0]["content"] == "Which port?"
 
 
 def test_chat_is_never_a_cache_hit(make_cfg) -> None:  # noqa: ANN001

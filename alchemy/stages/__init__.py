@@ -59,6 +59,10 @@ STAGES: dict[str, Stage] = {
               ("train.jsonl", "quarantine.jsonl", "dropped.jsonl", "dropped_sample.jsonl", "train",
                "train_location.json"),
               "clean", ignore_keys=("sanitizer.key_env",)),
+        # Passages of the clean corpus for grounded answers; k and the prompt budget are read
+        # at question time, so they never rebuild it.
+        Stage("index", ("clean",), ("retrieval",), (), "index",
+              ignore_keys=("retrieval.k", "retrieval.max_context_tokens", "retrieval.rrf_k")),
         Stage("synth", ("clean",), ("synth",), ("sft_train.jsonl", "sft_eval.jsonl"), "synth",
               # transport, pacing and budget: they never change what a reply says
               ignore_keys=tuple(f"synth.{k}" for k in (
@@ -68,10 +72,11 @@ STAGES: dict[str, Stage] = {
         # clean: train.jsonl feeds the optional CPT phase (train.cpt)
         Stage("train", ("synth", "clean"), ("model", "lora", "train"), ("adapter",), "train",
               ignore_keys=tuple(f"train.{k}" for k in ("logging_steps", "resume", "report_to"))),
-        Stage("eval", ("train", "synth", "clean"), ("model", "eval"),
-              ("eval.json", "eval_samples.jsonl", "loss.png", "eval.png"), "evaluate"),
-        Stage("infer", ("train",), ("model", "infer"), ("answer.json",), "infer",
-              ignore_keys=("infer.adapter",)),
+        Stage("eval", ("train", "synth", "clean", "index"), ("model", "eval", "retrieval"),
+              ("eval.json", "eval_samples.jsonl", "fact_samples.jsonl", "loss.png", "eval.png"),
+              "evaluate"),
+        Stage("infer", ("train", "index"), ("model", "infer", "retrieval"), ("answer.json",),
+              "infer", ignore_keys=("infer.adapter",)),
         # The merged folder and its merged-vs-unmerged check (export.* keys are optional).
         Stage("export", ("train",), ("model", "export"), ("merged", "export.json"), "export"),
     ]

@@ -1,9 +1,12 @@
-"""eval: base model vs base+adapter on held-out data, as figures, a table and two plots.
+"""eval: what the adapter knows (fact questions) and how it generalises (held-out pairs).
 
-Loss and perplexity count answer tokens only, exactly as training does; greedy answers to a few
-held-out questions are scored with token F1 and ROUGE-L; held-out documents give a text
-perplexity. Writes eval.json, eval_samples.jsonl (question, reference, both answers, scores),
-loss.png (the training curve) and eval.png (base vs adapter).
+Headline: ``eval.questions``, answered by the base model and base + adapter, closed-book and
+grounded in the ``retrieval.k`` best passages of the index, graded correct / incorrect / not
+attempted on key terms (and by an LLM judge when ``eval.judge`` names one); with recall@k,
+abstention when the passages lack the answer, and a forgetting guard of general questions.
+Second figure: loss/perplexity and F1/ROUGE-L on pairs of documents held out of training, and
+held-out text perplexity. Writes eval.json, fact_samples.jsonl, eval_samples.jsonl, loss.png
+and eval.png.
 """
 
 from __future__ import annotations
@@ -13,12 +16,37 @@ import math
 from pathlib import Path
 from typing import Any
 
-from alchemy.stages import StageContext
+from alchemy.cache import hash_file
+from alchemy.stages import ConfigError, StageContext
 
 # (column, key, higher is better) for the console table and the deltas in report.json
-FIGURES = [("answer loss", "loss", False), ("answer ppl", "perplexity", False),
+FIGURES = [("fact accuracy (closed-book)", "fact_accuracy", True),
+           ("fact accuracy (with sources)", "grounded_accuracy", True),
+           ("general questions (guard)", "general_accuracy", True),
+           ("abstains without the answer", "abstention", True),
+           ("answer loss", "loss", False), ("answer ppl", "perplexity", False),
            ("text ppl", "text_perplexity", False), ("token F1", "f1", True),
            ("ROUGE-L", "rouge_l", True)]
+
+
+def fingerprint_extra(cfg: Any) -> str | None:
+    """Validate eval's settings and the questions file before any stage runs; hash the file."""
+    from alchemy.eval.questions import QuestionsError, load_questions
+
+    ev = cfg.eval
+    for key in ("max_samples", "max_length", "max_new_tokens", "fact_max_new_tokens"):
+        if ev[key] < 1:
+            raise ConfigError(f"eval.{key}={ev[key]}: must be at least 1")
+    for key in ("generate_samples", "text_samples", "unanswerable"):
+        if ev[key] < 0:
+            raise ConfigError(f"eval.{key}={ev[key]}: must be 0 or more")
+    if not ev.questions:
+        return None
+    try:
+        load_questions(ev.questions)
+    except QuestionsError as exc:
+        raise ConfigError(f"eval.questions: {exc}") from None
+    return hash_file(Path(ev.questions))
 
 
 def _train_curve(train_artifact: Path) -> list:
@@ -29,45 +57,121 @@ def _train_curve(train_artifact: Path) -> list:
     return manifest.get("metrics", {}).get("loss_curve") or []
 
 
-def _table(base: dict, tuned: dict) -> None:
+def _table(base: dict, tuned: dict, recall: float | None, k: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="eval: base vs adapter (held-out)", title_justify="left")
+    table = Table(title="eval: base vs adapter", title_justify="left")
     for col in ("figure", "base", "adapter", "better"):
         table.add_column(col)
     for label, key, up in FIGURES:
-        if key in base and key in tuned:
+        if key in base and key in tuned and math.isfinite(base[key]) and math.isfinite(tuned[key]):
+            same = tuned[key] == base[key]
             better = tuned[key] > base[key] if up else tuned[key] < base[key]
             table.add_row(label, f"{base[key]:.4g}", f"{tuned[key]:.4g}",
-                          "adapter" if better else "base")
+                          "same" if same else "adapter" if better else "base")
+    if recall is not None:
+        table.add_row(f"recall@{k} (passages hold the answer)", f"{recall:.3g}", f"{recall:.3g}", "")
     Console().print(table)
 
 
+def _flat(side: dict[str, Any], facts: dict[str, Any]) -> None:
+    """Headline fact figures as top-level keys of a side (console, plot, sweep summary)."""
+    if facts.get("closed", {}).get("questions"):
+        side["fact_accuracy"] = facts["closed"]["accuracy"]
+        side["fact_hallucination_rate"] = facts["closed"]["hallucination_rate"]
+    if "grounded" in facts:
+        side["grounded_accuracy"] = facts["grounded"]["accuracy"]
+        side["grounded_hallucination_rate"] = facts["grounded"]["hallucination_rate"]
+    if facts.get("general", {}).get("questions"):
+        side["general_accuracy"] = facts["general"]["accuracy"]
+    if "abstention" in facts:
+        side["abstention"] = facts["abstention"]
+
+
+def _judge(ev: Any, prompts: Any, replies: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+    from alchemy.eval.judge import Judge, judge_all
+    from alchemy.eval.scoring import summarise
+
+    judge = Judge(ev.judge, ev.judge_api_base, ev.judge_api_key_env, ev.judge_timeout_s)
+    out: dict[str, Any] = {"model": ev.judge}
+    for side, modes in replies.items():
+        for mode in ("closed", "grounded"):
+            if mode not in modes:
+                continue
+            items = [(q.question, q.answer, r)
+                     for q, r in zip(prompts.questions, modes[mode], strict=True)]
+            verdicts = judge_all(judge, items)
+            if verdicts is None:
+                return {"model": ev.judge, "unavailable": judge.unavailable}
+            out[f"{side}_{mode}"] = summarise(verdicts)
+    return out
+
+
+def _facts(ctx: StageContext) -> tuple[Any, Any]:
+    """The prompts of every mode, and the per-side callback that answers them."""
+    from alchemy.eval.facts import answer_side, build_prompts, general_questions
+    from alchemy.eval.questions import load_questions
+    from alchemy.retrieval.index import Index
+    from alchemy.train.generate import generate_batch
+
+    ev, r = ctx.cfg.eval, ctx.cfg.retrieval
+    questions = load_questions(ev.questions) if ev.questions else []
+    general = general_questions() if ev.general else []
+    if not questions and not general:
+        return None, None
+    index = Index(ctx.inputs["index"], ctx.cache_dir) if questions and r.method != "none" else None
+    prompts = build_prompts(questions, general, index, r.k, r.max_context_tokens,
+                            ev.unanswerable, r.rrf_k)
+
+    def answer(model: Any, tokenizer: Any, device: str) -> dict[str, list[str]]:
+        def gen(convs: list[list[dict]]) -> list[str]:
+            return generate_batch(model, tokenizer, device, convs, ev.fact_max_new_tokens,
+                                  ev.repetition_penalty) if convs else []
+        return answer_side(gen, prompts)
+
+    return prompts, answer
+
+
 def run(ctx: StageContext) -> None:
+    from alchemy.eval.facts import samples, score_side, write_samples
     from alchemy.train.eval_suite import evaluate_adapter, held_out_texts
     from alchemy.train.plots import eval_plot, loss_plot
 
     cfg, ev = ctx.cfg, ctx.cfg.eval
     synth = ctx.inputs["synth"]
     adapter = ctx.inputs["train"] / "adapter"
-    texts = held_out_texts(ctx.inputs.get("clean"), synth / "sft_train.jsonl", synth / "sft_eval.jsonl",
-                           int(ev.get("text_samples", 0)))
-    results, samples = evaluate_adapter(cfg.model, ctx.cache_dir, adapter,
-                                        synth / "sft_eval.jsonl", ev, texts)
+    texts = held_out_texts(ctx.inputs.get("clean"), synth / "sft_train.jsonl",
+                           synth / "sft_eval.jsonl", ev.text_samples)
+    prompts, answer = _facts(ctx)
+    results, held = evaluate_adapter(cfg.model, ctx.cache_dir, adapter, synth / "sft_eval.jsonl",
+                                     ev, texts, extra=answer)
     base, tuned = results["base"], results["adapter"]
+    recall = None
+    if prompts is not None:
+        replies = {side: results[side].pop("extra") for side in ("base", "adapter")}
+        verdicts = {}
+        for side in ("base", "adapter"):
+            facts, verdicts[side] = score_side(prompts, replies[side])
+            results[side]["facts"] = facts
+            _flat(results[side], facts)
+        if prompts.recall:
+            recall = round(sum(prompts.recall) / len(prompts.recall), 4)
+        ctx.metrics["facts"] = {"questions": len(prompts.questions), "file": ev.questions,
+                                "retrieval": cfg.retrieval.method, "k": cfg.retrieval.k,
+                                "recall_at_k": recall}
+        if ev.judge and prompts.questions:
+            ctx.metrics["facts"]["judge"] = _judge(ev, prompts, replies)
+        write_samples(ctx.out / "fact_samples.jsonl", samples(prompts, replies, verdicts))
     deltas: dict[str, Any] = {
         f"{key}_delta": round(tuned[key] - base[key], 4)
         for _, key, _ in FIGURES if key in base and key in tuned
     }
     ctx.metrics.update(base=base, adapter=tuned, adapter_better=tuned["loss"] < base["loss"],
-                       **deltas, generated=len(samples))
+                       **deltas, generated=len(held))
     (ctx.out / "eval.json").write_text(json.dumps(ctx.metrics, indent=2), encoding="utf-8")
-    with (ctx.out / "eval_samples.jsonl").open("w", encoding="utf-8") as fh:
-        for sample in samples:
-            fh.write(json.dumps(sample, ensure_ascii=False) + "\n")
-    if ev.get("plots", True):
+    write_samples(ctx.out / "eval_samples.jsonl", held)
+    if ev.plots:
         loss_plot(_train_curve(ctx.inputs["train"]), ctx.out / "loss.png")
         eval_plot(base, tuned, ctx.out / "eval.png")
-    if all(math.isfinite(v) for v in (base["loss"], tuned["loss"])):
-        _table(base, tuned)
+    _table(base, tuned, recall, cfg.retrieval.k)

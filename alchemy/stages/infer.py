@@ -1,6 +1,9 @@
 """infer: answer infer.prompt with base + adapter (this run's, infer.adapter, or the newest).
 
-The adapter is loaded onto the base without merging. ``infer.compare=true`` also answers with
+With an index (``retrieval.method`` other than none, ``infer.retrieval=auto``) the question is
+put after its ``retrieval.k`` best passages, the same prompt the eval and serve use, and the
+sources are printed under the answer and kept in answer.json. The adapter is loaded onto the
+base without merging. ``infer.compare=true`` also answers with
 the base model and prints both side by side; ``infer.chat=true`` opens an interactive chat
 with streamed tokens (a chat is never a cache hit: see :func:`fingerprint_extra`).
 """
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from omegaconf import OmegaConf
 
@@ -26,7 +30,7 @@ def adapter_model_cfg(adapter: Path, fallback):
 
 def fingerprint_extra(cfg) -> str | None:  # noqa: ANN001 - the run's DictConfig
     """A chat session is live input: make each one its own (uncached) run."""
-    return f"chat-{time.time_ns()}" if cfg.infer.get("chat") else None
+    return f"chat-{time.time_ns()}" if cfg.infer.chat else None
 
 
 def _side_by_side(prompt: str, base: str, tuned: str) -> None:
@@ -40,23 +44,62 @@ def _side_by_side(prompt: str, base: str, tuned: str) -> None:
     Console().print(table)
 
 
+def grounding(ctx: StageContext) -> Any:
+    """``ground(question) -> (user message, passages)``, or None when answering closed-book."""
+    r = ctx.cfg.retrieval
+    if ctx.cfg.infer.retrieval == "none" or r.method == "none":
+        return None
+    from alchemy.retrieval.index import Index
+    from alchemy.retrieval.prompt import render
+
+    index = Index(ctx.inputs["index"], ctx.cache_dir)
+
+    def ground(question: str) -> tuple[str, list]:
+        passages = [h.passage for h in index.search(question, r.k, r.rrf_k)]
+        return render(question, passages, r.max_context_tokens), passages
+
+    return ground
+
+
+def print_sources(passages: list) -> None:
+    from rich.console import Console
+
+    console = Console()
+    if not passages:
+        console.print("[dim]sources: none found in the index[/dim]")
+    for i, p in enumerate(passages, 1):
+        console.print(f"[dim][{i}] {p.label}[/dim]", highlight=False)
+
+
 def run(ctx: StageContext) -> None:
+    from alchemy.retrieval.prompt import cite
     from alchemy.train.generate import answer, chat
 
     inf = ctx.cfg.infer
+    ground = grounding(ctx)
     adapter = ctx.inputs.get("adapter") or ctx.inputs["train"] / "adapter"
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)
     gen = dict(max_new_tokens=inf.max_new_tokens, repetition_penalty=inf.repetition_penalty)
     result: dict = {"adapter": str(adapter), "model": model_cfg.name}
-    if inf.get("chat"):
-        transcript = chat(model_cfg, ctx.cache_dir, adapter, **gen)
+    result["retrieval"] = ctx.cfg.retrieval.method if ground else "none"
+    if inf.chat:
+        def turn(question: str) -> str:
+            message, passages = ground(question)
+            print_sources(passages)
+            return message
+
+        transcript = chat(model_cfg, ctx.cache_dir, adapter, ground=turn if ground else None,
+                          **gen)
         result |= {"chat": transcript, "turns": sum(m["role"] == "user" for m in transcript)}
     else:
         prompt = inf.prompt
-        text = answer(model_cfg, ctx.cache_dir, prompt, adapter_dir=adapter, **gen)
+        message, passages = ground(prompt) if ground else (prompt, [])
+        text = answer(model_cfg, ctx.cache_dir, message, adapter_dir=adapter, **gen)
         result |= {"prompt": prompt, "answer": text}
-        if inf.get("compare"):
-            result["base_answer"] = answer(model_cfg, ctx.cache_dir, prompt, adapter_dir=None,
+        if ground:
+            result["sources"] = cite(passages)
+        if inf.compare:
+            result["base_answer"] = answer(model_cfg, ctx.cache_dir, message, adapter_dir=None,
                                            **gen)
             _side_by_side(prompt, result["base_answer"], text)
     (ctx.out / "answer.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),

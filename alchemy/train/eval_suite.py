@@ -10,7 +10,7 @@ the SFT split held out (clean corpus records whose id only feeds sft_eval.jsonl)
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -70,8 +70,13 @@ def _side(model: Any, tokenizer: Any, device: str, chats: list[list[dict]],
 
 def evaluate_adapter(model_cfg: Mapping, cache_dir: Path, adapter: Path, sft_eval: Path,
                      ev: Mapping, held_texts: list[str] | None = None,
-                     device: str = "auto") -> tuple[dict, list[dict]]:
-    """Return ({"base": {...}, "adapter": {...}}, per-question samples for eval_samples.jsonl)."""
+                     device: str = "auto",
+                     extra: Callable[[Any, Any, str], Any] | None = None) -> tuple[dict, list[dict]]:
+    """Return ({"base": {...}, "adapter": {...}}, per-question samples for eval_samples.jsonl).
+
+    ``extra(model, tokenizer, device)``, when given, runs once per side under the same weights
+    (the fact questions); its result is stored as that side's ``"extra"``.
+    """
     chats = read_chats(sft_eval, limit=int(ev.get("max_samples", 48)))
     n_gen = int(ev.get("generate_samples", 8))
     picked = [c for c in chats if c[-1]["role"] == "assistant"][:n_gen]
@@ -84,6 +89,8 @@ def evaluate_adapter(model_cfg: Mapping, cache_dir: Path, adapter: Path, sft_eva
         ctx = model.disable_adapter() if side == "base" else nullcontext()
         with ctx:
             results[side] = _side(model, tokenizer, device, chats, questions, refs, texts, ev)
+            if extra is not None:
+                results[side]["extra"] = extra(model, tokenizer, device)
         log.info("eval %s: loss %.4f ppl %.2f f1 %s rouge-l %s", side, results[side]["loss"],
                  results[side]["perplexity"], results[side].get("f1"),
                  results[side].get("rouge_l"))

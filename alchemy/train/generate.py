@@ -98,10 +98,12 @@ def chat(
     repetition_penalty: float = 1.0,
     read=input,  # noqa: ANN001 - a prompt function; tests pass a scripted one
     device: str = "auto",
+    ground=None,  # noqa: ANN001 - question -> grounded user message (retrieval), or None
 ) -> list[dict]:
     """Interactive chat on the console, tokens streamed as they come; returns the transcript.
 
-    An empty line, ``exit`` or end of input ends it. The whole conversation is the context of
+    An empty line, ``exit`` or end of input ends it. With ``ground``, the newest question is
+    sent with its retrieved passages. The whole conversation is the context of
     each answer, rendered with the training template, as the adapter saw during training.
     """
     import torch
@@ -118,8 +120,10 @@ def chat(
         if not prompt or prompt.lower() in {"exit", "quit"}:
             break
         messages.append({"role": "user", "content": prompt})
+        # Earlier turns stay as asked; only the newest carries its passages (context is short).
+        shown = messages[:-1] + [{"role": "user", "content": ground(prompt)}] if ground else messages
         inputs = tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+            shown, add_generation_prompt=True, return_dict=True, return_tensors="pt"
         ).to(device)
         print("bot> ", end="", flush=True)
         with torch.inference_mode():

@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 
 # (label, key in a side's metrics, higher is better)
 BARS = [
+    ("fact accuracy, closed-book", "fact_accuracy", True),
+    ("fact accuracy, with sources", "grounded_accuracy", True),
+    ("general questions (guard)", "general_accuracy", True),
     ("answer loss", "loss", False),
     ("held-out text loss", "text_loss", False),
     ("token F1", "f1", True),

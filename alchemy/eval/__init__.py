@@ -1,0 +1,1 @@
+"""Knowledge evaluation: fact questions, their scoring, and the modes they are asked in."""

@@ -1,0 +1,133 @@
+"""Ask the fact questions in every mode and grade the replies.
+
+Modes: closed-book (the question alone) and, with an index, grounded (the question after its
+``retrieval.k`` best passages, rendered by :mod:`alchemy.retrieval.prompt`), each for the base
+model and base + adapter, so the table shows what the adapter adds with and without sources.
+Retrieval is run once per question and shared by both sides. Also measured: recall@k (do the
+passages hold the answer's key terms at all), abstention on questions put with passages that
+do not hold their answer (the best passages of a *different* question), and a forgetting
+guard of general questions the base model answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alchemy.eval.questions import Question
+from alchemy.eval.scoring import declines, grade, holds, summarise
+
+GENERAL = Path(__file__).with_name("general.jsonl")
+
+
+def general_questions() -> list[Question]:
+    """The forgetting guard: everyday facts a small instruct model knows."""
+    from alchemy.eval.questions import load_questions
+
+    return load_questions(GENERAL)
+
+
+@dataclass
+class Prompts:
+    """Every conversation one side answers, built once (retrieval included)."""
+
+    questions: list[Question]
+    general: list[Question]
+    closed: list[list[dict]]
+    grounded: list[list[dict]] = field(default_factory=list)
+    unanswerable: list[list[dict]] = field(default_factory=list)
+    unanswerable_ids: list[int] = field(default_factory=list)
+    sources: list[list[str]] = field(default_factory=list)
+    recall: list[bool] = field(default_factory=list)
+
+
+def _user(text: str) -> list[dict]:
+    return [{"role": "user", "content": text}]
+
+
+def build_prompts(questions: list[Question], general: list[Question], index: Any, k: int,
+                  max_context_tokens: int, n_unanswerable: int, rrf_k: int = 60) -> Prompts:
+    """Closed-book and (with ``index``) grounded conversations for every question."""
+    from alchemy.retrieval.prompt import render
+
+    p = Prompts(questions, general, [_user(q.question) for q in questions])
+    if index is None:
+        return p
+    hits = [index.search(q.question, k, rrf_k) for q in questions]
+    for q, found in zip(questions, hits, strict=True):
+        passages = [h.passage for h in found]
+        p.grounded.append(_user(render(q.question, passages, max_context_tokens)))
+        p.sources.append([h.passage.id for h in found])
+        joined = "\n".join(x.text for x in passages)
+        p.recall.append(holds(joined, q.answer, q.question))
+    # Unanswerable: the passages of the next question whose passages lack this answer.
+    n = len(questions)
+    for i in range(n):
+        if len(p.unanswerable) >= n_unanswerable:
+            break
+        for j in range(1, n):
+            other = hits[(i + j) % n]
+            joined = "\n".join(h.passage.text for h in other)
+            if other and not grade(joined, questions[i].answer).matched:
+                p.unanswerable.append(_user(render(questions[i].question,
+                                                   [h.passage for h in other],
+                                                   max_context_tokens)))
+                p.unanswerable_ids.append(i)
+                break
+    return p
+
+
+def answer_side(generate: Any, p: Prompts) -> dict[str, list[str]]:
+    """All replies of one side; ``generate(conversations) -> replies``."""
+    out = {"closed": generate(p.closed), "general": generate(_general(p))}
+    if p.grounded:
+        out["grounded"] = generate(p.grounded)
+    if p.unanswerable:
+        out["unanswerable"] = generate(p.unanswerable)
+    return out
+
+
+def _general(p: Prompts) -> list[list[dict]]:
+    return [_user(q.question) for q in p.general]
+
+
+def score_side(p: Prompts, replies: Mapping[str, list[str]]) -> tuple[dict, list[list[str]]]:
+    """Figures of one side, and the verdict of every fact reply per mode."""
+    verdicts = {mode: [grade(r, q.answer, q.question).verdict
+                       for r, q in zip(replies[mode], p.questions, strict=True)]
+                for mode in ("closed", "grounded") if mode in replies}
+    fig: dict[str, Any] = {mode: summarise(v) for mode, v in verdicts.items()}
+    general = [grade(r, q.answer, q.question).verdict
+               for r, q in zip(replies["general"], p.general, strict=True)]
+    fig["general"] = summarise(general)
+    if "unanswerable" in replies:
+        said = [declines(r) for r in replies["unanswerable"]]
+        fig["abstention"] = round(sum(said) / len(said), 4) if said else 0.0
+    return fig, [verdicts.get("closed", []), verdicts.get("grounded", [])]
+
+
+def samples(p: Prompts, replies: dict[str, dict[str, list[str]]],
+            verdicts: dict[str, list[list[str]]]) -> list[dict[str, Any]]:
+    """One row per fact question: the reference, every mode's reply and verdict, its sources."""
+    rows = []
+    for i, q in enumerate(p.questions):
+        row: dict[str, Any] = {"id": q.id, "question": q.question, "reference": q.answer}
+        for side in replies:
+            row[f"{side}_closed"] = replies[side]["closed"][i]
+            row[f"{side}_closed_verdict"] = verdicts[side][0][i]
+            if p.grounded:
+                row[f"{side}_grounded"] = replies[side]["grounded"][i]
+                row[f"{side}_grounded_verdict"] = verdicts[side][1][i]
+        if p.grounded:
+            row["sources"], row["recall"] = p.sources[i], p.recall[i]
+        rows.append(row)
+    return rows
+
+
+def write_samples(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")

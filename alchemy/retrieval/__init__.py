@@ -1,0 +1,1 @@
+"""Retrieval over the clean corpus: passages with provenance, a BM25 (or dense) index, prompts."""

@@ -1,0 +1,87 @@
+"""The passage index: tokenizer, build/save/load/search, provenance, bad indexes, prompts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from alchemy.retrieval.index import Index, IndexUnusable, build
+from alchemy.retrieval.passages import Passage, passages, trim
+from alchemy.retrieval.prompt import NOT_FOUND, cite, render
+from alchemy.retrieval.text import tokenize
+from alchemy.synth.chunker import count_tokens
+
+RECORDS = [
+    {"id": "wiki:1", "source": "confluence", "kind": "page", "title": "ledger-service Overview",
+     "url": "https://wiki/1", "text": "# ledger-service Overview\n\nThe ledger-service listens on "
+     "port 8443 and keeps balances in PostgreSQL 15.\n\n## On-call\n\nThe Ledger team is paged "
+     "through PagerDuty schedule LEDGER-PRIMARY for every SEV-1 incident."},
+    {"id": "jira:PAY-1", "source": "jira", "kind": "issue", "title": "PAY-1: gateway-api TLS",
+     "url": "https://jira/PAY-1", "text": "The gateway-api terminates TLS in an Envoy sidecar and "
+     "listens on port 8080 behind the load balancer."},
+    {"id": "doc:runbook", "source": "documents", "kind": "document", "title": "Runbook",
+     "url": "", "text": "Restart payout-scheduler with kubectl rollout restart; it runs Java 21 "
+     "with Spring Boot and pays merchants every business day."},
+]
+
+
+def _index(tmp_path, method="bm25"):
+    items = list(passages(RECORDS, 64, 8, 8))
+    build(items, tmp_path / "idx", method)
+    return Index(tmp_path / "idx")
+
+
+def test_tokenizer_keeps_identifiers_whole_and_in_parts() -> None:
+    assert tokenize("The ledger-service's LP_DB_POOL_SIZE, ports") == [
+        "ledger-service", "ledger", "service", "lp_db_pool_size", "lp", "db", "pool", "size",
+        "port"]
+    assert tokenize("Fernández") == tokenize("fernandez")
+
+
+def test_search_finds_the_passage_with_provenance(tmp_path) -> None:
+    index = _index(tmp_path)
+    hits = index.search("Which port does the ledger service listen on?", 2)
+    top = hits[0].passage
+    assert top.source_id == "wiki:1" and "8443" in top.text
+    assert top.url == "https://wiki/1" and top.title == "ledger-service Overview"
+    assert hits[0].score >= hits[-1].score
+    assert index.search("What does payout-scheduler run on?", 1)[0].passage.id == "doc:runbook#0"
+    assert index.search("zzzz qqqq", 3) == []  # no known term: nothing, not noise
+
+
+def test_index_files_are_plain_and_reload(tmp_path) -> None:
+    _index(tmp_path)
+    folder = tmp_path / "idx"
+    lines = (folder / "passages.jsonl").read_text().splitlines()
+    assert {json.loads(line)["source_id"] for line in lines} == {r["id"] for r in RECORDS}
+    assert json.loads((folder / "index.json").read_text())["method"] == "bm25"
+    assert Index(folder).search("Envoy sidecar TLS", 1)[0].passage.source_id == "jira:PAY-1"
+
+
+def test_unusable_indexes_are_refused(tmp_path) -> None:
+    with pytest.raises(IndexUnusable, match="no passages"):
+        build([], tmp_path / "empty", "bm25")
+    with pytest.raises(IndexUnusable, match="no index"):
+        Index(tmp_path / "nothing-here")
+    _index(tmp_path)
+    meta = tmp_path / "idx" / "index.json"
+    data = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**data, "tokenizer": 0}))
+    with pytest.raises(IndexUnusable, match="tokenizer"):
+        Index(tmp_path / "idx")
+    meta.write_text(json.dumps({**data, "passages": 99}))
+    with pytest.raises(IndexUnusable, match="rebuild"):
+        Index(tmp_path / "idx")
+
+
+def test_prompt_numbers_trims_and_cites(tmp_path) -> None:
+    long = Passage("a#0", "a", "wiki", "page", "A", "A", "u", "word " * 400)
+    short = Passage("b#0", "b", "jira", "issue", "B", "S", "", "port 8443")
+    text = render("Which port?", [long, short], 120)
+    assert text.startswith("Answer the question") and NOT_FOUND in text
+    assert "[1] word" in text and text.endswith("Question: Which port?")
+    assert count_tokens(text) < 120 + 80  # the passages fit the budget; the frame is fixed
+    assert trim(["a b c", "d e"], 100) == ["a b c", "d e"]
+    assert [c["id"] for c in cite([long, short])] == ["a#0", "b#0"]
+    assert short.label == "B > S"
