@@ -182,6 +182,12 @@ class SynthConfig:
     min_overlap: float = 0.5  # share of an answer's words that must occur in its chunk
     judge: bool = False  # also ask the model whether each pair is supported by its chunk
     dedup_threshold: float = 0.8  # question similarity (Jaccard) above which a pair is dropped
+    sections: bool = True  # offline: pairs per section, table row, issue, PR, commit
+    facts: bool = True  # offline: atomic facts, several questions each (synth/knowledge.py)
+    questions_per_fact: int = 3  # training questions per fact; one more form is held out for eval
+    max_facts_per_record: int = 60
+    grounded_fraction: float = 0.15  # share of short-answer train pairs also written with passages (RAFT)
+    grounded_no_oracle: float = 0.2  # of those, passages without the answer -> "the sources do not say"
 
 
 @dataclass
@@ -300,6 +306,18 @@ class InferConfig:
 
 
 @dataclass
+class ServeConfig:
+    host: str = "127.0.0.1"  # no authentication: anything else needs serve.allow_remote=true
+    port: int = 8000  # 0 = any free port (logged)
+    allow_remote: bool = False
+    model_name: str = "alchemy"  # the id clients send as "model"
+    max_tokens: int = 256  # reply length when a request names none
+    limit_max_tokens: int = 2048  # the most a request may ask for (larger: 400)
+    retrieval: str = "auto"  # auto: ground each question in the index | none
+    max_requests: int | None = None  # stop after this many requests (null = until Ctrl-C)
+
+
+@dataclass
 class RetrievalConfig:
     method: str = "bm25"  # none | bm25 | dense | hybrid (dense: pip install -e ".[dense]")
     k: int = 3  # passages put in front of a question
@@ -347,6 +365,7 @@ class AlchemyConfig:
     eval: EvalConfig = field(default_factory=EvalConfig)
     infer: InferConfig = field(default_factory=InferConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    serve: ServeConfig = field(default_factory=ServeConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)

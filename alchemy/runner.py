@@ -25,6 +25,9 @@ from alchemy.stages import ORDER, STAGES, ConfigError, StageContext, check_stage
 log = logging.getLogger("alchemy")
 
 
+ANSWERING = ("infer", "serve")  # stages that answer with an adapter: this run's, or infer.adapter
+
+
 class StageFailed(RuntimeError):
     """A stage raised; its partial artifact was discarded."""
 
@@ -70,8 +73,8 @@ class Runner:
 
     # ---- planning ----
     def _external_adapter(self) -> Path | None:
-        """The adapter infer uses when it does not come from this run's train stage."""
-        if "infer" not in self.requested:
+        """The adapter infer and serve use when it does not come from this run's train stage."""
+        if not set(self.requested) & set(ANSWERING):
             return None
         if self.cfg.infer.adapter:
             path = Path(self.cfg.infer.adapter)
@@ -85,7 +88,7 @@ class Runner:
         return trained[-1] / "adapter" if trained else None  # newest; else train one
 
     def inputs_of(self, name: str) -> tuple[str, ...]:
-        if name == "infer" and self.external_adapter is not None:
+        if name in ANSWERING and self.external_adapter is not None:
             return tuple(i for i in STAGES[name].inputs if i != "train")
         return STAGES[name].inputs
 
@@ -101,7 +104,7 @@ class Runner:
             extra = getattr(stage.load(), "fingerprint_extra", None)
             if extra is not None:
                 payload["extra"] = extra(self.cfg)
-            if name == "infer" and self.external_adapter is not None:
+            if name in ANSWERING and self.external_adapter is not None:
                 payload["adapter"] = str(self.external_adapter.resolve())
             self._payloads[name] = payload
             self._fps[name] = fingerprint(payload)
@@ -114,7 +117,8 @@ class Runner:
         def need(name: str) -> None:
             if name in plan:
                 return
-            hit = name not in self.force and self.store.is_complete(name, self.fp(name))
+            hit = not STAGES[name].live and name not in self.force \
+                and self.store.is_complete(name, self.fp(name))
             if not hit:
                 for up in self.inputs_of(name):
                     need(up)
@@ -171,7 +175,7 @@ class Runner:
 
     def _input_paths(self, name: str) -> dict[str, Path]:
         paths = {i: self.store.path(i, self.fp(i)) for i in self.inputs_of(name)}
-        if name == "infer" and self.external_adapter is not None:
+        if name in ANSWERING and self.external_adapter is not None:
             paths["adapter"] = self.external_adapter
         return paths
 

@@ -41,6 +41,7 @@ class Stage:
     outputs: tuple[str, ...]  # files/folders copied into the run directory
     module: str  # alchemy.stages.<module> defines run(ctx) (and optionally fingerprint_extra)
     ignore_keys: tuple[str, ...] = ()  # keys under config_keys that never change the output
+    live: bool = False  # answers people while it runs (serve): never a cache hit
 
     def load(self) -> Any:
         return importlib.import_module(f"alchemy.stages.{self.module}")
@@ -63,12 +64,14 @@ STAGES: dict[str, Stage] = {
         # at question time, so they never rebuild it.
         Stage("index", ("clean",), ("retrieval",), (), "index",
               ignore_keys=("retrieval.k", "retrieval.max_context_tokens", "retrieval.rrf_k")),
-        Stage("synth", ("clean",), ("synth",), ("sft_train.jsonl", "sft_eval.jsonl"), "synth",
+        # index: grounded (RAFT) pairs read their passages from it, as answers at eval time do.
+        Stage("synth", ("clean", "index"), ("synth", "retrieval"),
+              ("sft_train.jsonl", "sft_eval.jsonl"), "synth",
               # transport, pacing and budget: they never change what a reply says
               ignore_keys=tuple(f"synth.{k}" for k in (
                   "concurrency", "api_key_env", "rpm", "tpm", "timeout_s", "max_retries",
                   "backoff_s", "backoff_max_s", "breaker_failures", "breaker_window_s",
-                  "max_cost_usd"))),
+                  "max_cost_usd")) + ("retrieval.rrf_k",)),
         # clean: train.jsonl feeds the optional CPT phase (train.cpt)
         Stage("train", ("synth", "clean"), ("model", "lora", "train"), ("adapter",), "train",
               ignore_keys=tuple(f"train.{k}" for k in ("logging_steps", "resume", "report_to"))),
@@ -77,6 +80,9 @@ STAGES: dict[str, Stage] = {
               "evaluate"),
         Stage("infer", ("train", "index"), ("model", "infer", "retrieval"), ("answer.json",),
               "infer", ignore_keys=("infer.adapter",)),
+        # A live endpoint: runs until stopped; its artifact records what was served.
+        Stage("serve", ("train", "index"), ("model", "serve", "retrieval"), (), "serve",
+              live=True),
         # The merged folder and its merged-vs-unmerged check (export.* keys are optional).
         Stage("export", ("train",), ("model", "export"), ("merged", "export.json"), "export"),
     ]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from omegaconf import OmegaConf
+
 from alchemy.records import read_corpus
 from alchemy.stages import ConfigError, StageContext
 
@@ -27,8 +29,9 @@ def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     if not 0 <= r.overlap_tokens < r.chunk_tokens or r.min_tokens < 0:
         raise ConfigError("retrieval.overlap_tokens must be in [0, retrieval.chunk_tokens) and "
                           "retrieval.min_tokens >= 0")
-    if cfg.infer.retrieval not in ("auto", "none"):
-        raise ConfigError(f"infer.retrieval={cfg.infer.retrieval!r}: use auto or none")
+    for key in ("infer.retrieval", "serve.retrieval"):
+        if OmegaConf.select(cfg, key) not in ("auto", "none"):
+            raise ConfigError(f"{key}={OmegaConf.select(cfg, key)!r}: use auto or none")
 
 
 def run(ctx: StageContext) -> None:

@@ -44,10 +44,13 @@ def _side_by_side(prompt: str, base: str, tuned: str) -> None:
     Console().print(table)
 
 
-def grounding(ctx: StageContext) -> Any:
-    """``ground(question) -> (user message, passages)``, or None when answering closed-book."""
+def grounding(ctx: StageContext, mode: str | None = None) -> Any:
+    """``ground(question) -> (user message, passages)``, or None when answering closed-book.
+
+    ``mode`` is infer.retrieval (or serve.retrieval): auto grounds unless retrieval.method=none.
+    """
     r = ctx.cfg.retrieval
-    if ctx.cfg.infer.retrieval == "none" or r.method == "none":
+    if (mode or ctx.cfg.infer.retrieval) == "none" or r.method == "none":
         return None
     from alchemy.retrieval.index import Index
     from alchemy.retrieval.prompt import render

@@ -58,16 +58,35 @@ def fingerprint_extra(cfg: Any) -> None:
 
 def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any]) -> list[dict]:
     from alchemy.synth import offline
+    from alchemy.synth.facts import extract
+    from alchemy.synth.knowledge import fact_pairs
     from alchemy.synth.validate import check_pair
 
     rows, rejected, by_kind, without = [], Counter(), Counter(), []
     limit = max(2000, 3 * scfg.max_answer_chars)
+    n_facts = 0
     for rec in records:
         # What a pair may draw on: the record's text, title and metadata (a commit's sha, ...).
         doc = "\n".join([rec.get("title", ""), rec["text"],
                          *(str(v) for v in rec.get("meta", {}).values())])
         kept = 0
-        for p in offline.pairs_for(rec, scfg.max_pairs, scfg.max_answer_chars):
+        facts = extract(rec, scfg.max_facts_per_record) if scfg.facts else []
+        n_facts += len(facts)
+        for fact, question, held in fact_pairs(facts, scfg.questions_per_fact):
+            reason = check_pair(question, fact.statement, doc, scfg.min_overlap, limit)
+            if reason:
+                rejected[f"fact_{reason}"] += 1
+                continue
+            kept += 1
+            by_kind["fact"] += 1
+            rows.append(row(question, fact.statement,
+                            {"source_id": rec["id"], "chunk_id": f"{rec['id']}#{fact.section}",
+                             "kind": rec.get("kind", ""), "url": rec.get("url", ""),
+                             "generator": scfg.model, "pair": "fact", "held_out": held},
+                            scfg.system_prompt))
+        pairs = offline.pairs_for(rec, scfg.max_pairs, scfg.max_answer_chars) \
+            if scfg.sections or not facts else []  # no facts: section pairs, never nothing
+        for p in pairs:
             reason = check_pair(p["question"], p["answer"], doc, scfg.min_overlap, limit)
             if reason:
                 rejected[reason] += 1
@@ -80,9 +99,37 @@ def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any]) 
                              "generator": scfg.model}, scfg.system_prompt))
         if kept < scfg.min_pairs:
             without.append(rec["id"])
-    metrics.update(records_without_pairs=len(without), pairs_by_kind=dict(by_kind),
+    metrics.update(facts=n_facts, records_without_pairs=len(without), pairs_by_kind=dict(by_kind),
                    pairs_rejected=dict(rejected), no_pairs=without[:MAX_LISTED])
     return rows
+
+
+def _grounded(ctx: StageContext, train: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """RAFT rows for a share of the short-answer train pairs, with the index's passages."""
+    import random
+
+    from alchemy.retrieval.index import Index
+    from alchemy.synth.knowledge import grounded
+
+    scfg, r = ctx.cfg.synth, ctx.cfg.retrieval
+    if scfg.grounded_fraction <= 0 or r.method == "none":
+        return []
+    index = Index(ctx.inputs["index"], ctx.cache_dir)
+    rng = random.Random(scfg.seed)
+    short = [x for x in train if len(x["messages"][-1]["content"]) <= 400]
+    picked = rng.sample(short, round(scfg.grounded_fraction * len(short)))
+    out, no_oracle = [], 0
+    for x in picked:
+        q, a = x["messages"][-2]["content"], x["messages"][-1]["content"]
+        empty = rng.random() < scfg.grounded_no_oracle
+        made = grounded(q, a, x["meta"]["source_id"], index, r.k, r.max_context_tokens, empty)
+        if made is None:
+            continue
+        no_oracle += empty
+        out.append(row(made[0], made[1], {**x["meta"], "pair": "grounded", "oracle": not empty},
+                       scfg.system_prompt))
+    ctx.metrics.update(pairs_grounded=len(out), pairs_grounded_no_oracle=no_oracle)
+    return out
 
 
 def run(ctx: StageContext) -> None:
@@ -103,6 +150,7 @@ def run(ctx: StageContext) -> None:
     rows = [r for r in rows if all(m["content"].strip() for m in r["messages"])]
     eval_ids = eval_documents([r["id"] for r in records], scfg.eval_fraction, scfg.seed)
     train, evals, dups = split_and_dedup(rows, eval_ids, scfg.dedup_threshold)
+    train += _grounded(ctx, train)
     n_train = write_jsonl(ctx.out / "sft_train.jsonl", train)
     n_eval = write_jsonl(ctx.out / "sft_eval.jsonl", evals)
     ctx.metrics.update(pairs_train=n_train, pairs_eval=n_eval, eval_documents=len(eval_ids),

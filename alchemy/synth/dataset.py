@@ -74,12 +74,27 @@ def row(question: str, answer: str, meta: dict[str, Any], system_prompt: str | N
 
 def split_and_dedup(rows: list[dict[str, Any]], eval_ids: set[str],
                     threshold: float) -> tuple[list[dict], list[dict], int]:
-    """(train rows, eval rows, near-duplicates dropped), each side in input order."""
-    train = [r for r in rows if r["meta"]["source_id"] not in eval_ids]
-    evals = [r for r in rows if r["meta"]["source_id"] in eval_ids]
-    dedup = NearDuplicates(threshold)
-    kept_train = [r for r in train if not dedup.seen(_question(r))]
-    kept_eval = [r for r in evals if not dedup.seen(_question(r))]
+    """(train rows, eval rows, near-duplicates dropped), each side in input order.
+
+    Documents in ``eval_ids`` go to eval whole; a row marked ``held_out`` (a fact's held-back
+    question form) goes to eval too. Fact and grounded rows ask the same kind of question of
+    many entities by design, so they lose exact repeats of the question only (the first
+    answer wins); other rows near-duplicates too.
+    """
+    def to_eval(r: dict[str, Any]) -> bool:
+        return r["meta"]["source_id"] in eval_ids or bool(r["meta"].get("held_out"))
+
+    dedup, exact = NearDuplicates(threshold), set()
+
+    def repeat(r: dict[str, Any]) -> bool:
+        key = " ".join(_question(r).lower().split())
+        if key in exact:
+            return True
+        exact.add(key)
+        return r["meta"].get("pair") not in ("fact", "grounded") and dedup.seen(_question(r))
+
+    kept_train = [r for r in rows if not to_eval(r) and not repeat(r)]
+    kept_eval = [r for r in rows if to_eval(r) and not repeat(r)]
     return kept_train, kept_eval, len(rows) - len(kept_train) - len(kept_eval)
 
 

@@ -1,0 +1,1 @@
+"""An OpenAI-compatible chat endpoint over base + adapter, grounded in the index."""

@@ -1,0 +1,107 @@
+"""Fact pairs: several questions per atomic fact, both directions, and grounded (RAFT) pairs.
+
+Each fact from :mod:`alchemy.synth.facts` becomes ``synth.questions_per_fact`` questions in
+different forms, all answered by the fact's own entity-named sentence, so the adapter sees
+one fact in many wordings (Physics of LMs 3.1, Knowledge-Instruct). Where the value is an
+identifier or a number, a reverse question asks which entity it belongs to ("What has port
+8443?"). One form per fact is held back for ``sft_eval.jsonl``: the eval's answer loss then
+asks about trained facts in words training never used.
+
+Grounded pairs (RAFT, Zhang et al. 2024) teach reading: a share of the questions is put
+after the passages retrieval finds for it, the passage that holds the answer (the oracle)
+mixed with distractors; in some the oracle is removed and the answer is the prompt's
+"not in the sources" reply, so the adapter learns to say so instead of inventing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from alchemy.synth.facts import Fact
+
+_ID_VALUE = re.compile(r"^(?:[\w.]+[-_/:.][\w./:-]+|\d[\d.,:]*\s?\w{0,3}|[A-Z][A-Za-z0-9]+[A-Z0-9]\w*)$")
+
+
+def _h(*parts: str) -> int:
+    return int(hashlib.sha1("\0".join(parts).encode()).hexdigest()[:12], 16)
+
+
+def _echo(f: Fact) -> str | None:
+    """The statement turned into a question: the value replaced by "which <aspect>"/"what"."""
+    s = f.statement.rstrip(".!")
+    at = s.find(f.value)
+    if at < 0 or len(s.split()) > 30 or len(s[:at].split()) < 2 \
+            or not re.match(r"[\s.,;:)]|$", s[at + len(f.value):at + len(f.value) + 1]):
+        return None
+    if f.aspect and f"{f.aspect} {f.value}" in s.lower():
+        i = s.lower().index(f"{f.aspect} {f.value}".lower())
+        q = s[:i] + f"which {f.aspect}" + s[i + len(f.aspect) + 1 + len(f.value):]
+    else:
+        q = s.replace(f.value, "what", 1)
+    q = q.strip()
+    return q[0].upper() + q[1:] + "?" if len(q.split()) >= 3 else None
+
+
+def questions(f: Fact, n: int) -> list[str]:
+    """Up to ``n`` different questions about fact ``f``, in a stable per-fact order."""
+    forms: list[str] = []
+    trusted = f.kind != "prose" or f"{f.aspect} {f.value}".lower() in f.statement.lower()
+    if f.aspect and trusted:
+        forms += [f"What is the {f.aspect} of {f.entity}?",
+                  f"For {f.entity}, what is the {f.aspect}?",
+                  f"Which {f.aspect} does {f.entity} have?",
+                  f"Tell me the {f.aspect} of {f.entity}."]
+    if (echo := _echo(f)) is not None:
+        forms.append(echo)
+    if not forms:
+        forms.append(f"What do our documents say about {f.entity} and {f.value}?")
+    forms = list(dict.fromkeys(forms))
+    random.Random(_h(f.statement)).shuffle(forms)
+    if _ID_VALUE.match(f.value) and f.aspect and trusted and f.entity.lower() not in f.value.lower():
+        forms.insert(1, f"What has the {f.aspect} {f.value}?")  # the reverse direction
+    return forms[:n]
+
+
+def fact_pairs(facts: list[Fact], per_fact: int) -> Iterator[tuple[Fact, str, bool]]:
+    """(fact, question, held_out) for every question; the last form of each fact is held out."""
+    for f in facts:
+        qs = questions(f, per_fact + 1)
+        held = qs[-1] if len(qs) > 1 else None
+        for q in qs:
+            yield f, q, q == held
+
+
+def grounded(question: str, answer: str, source_id: str, index: Any, k: int,
+             max_context_tokens: int, no_oracle: bool) -> tuple[str, str] | None:
+    """A RAFT pair: (user message with passages, answer), or None without a usable oracle."""
+    from alchemy.eval.scoring import holds
+    from alchemy.retrieval.prompt import NOT_FOUND, render
+
+    hits = [h.passage for h in index.search(question, 3 * k)]
+    value_in = [p for p in hits if holds(p.text, answer, question)]
+    oracle = next((p for p in value_in if p.source_id == source_id), None)
+    if oracle is None:
+        oracle = next((p for p in index.passages if p.source_id == source_id
+                       and holds(p.text, answer, question)), None)
+    if oracle is None:
+        return None
+    distractors = [p for p in hits if p not in value_in and p.id != oracle.id]
+    rng = random.Random(_h(question, answer))
+    pool = index.passages
+    for _ in range(4 * k):  # too few near misses: fill up with random passages
+        if len(distractors) >= k or not pool:
+            break
+        p = pool[rng.randrange(len(pool))]
+        if p not in distractors and p.id != oracle.id and not holds(p.text, answer, question):
+            distractors.append(p)
+    if no_oracle:
+        if len(distractors) < k:
+            return None
+        return render(question, distractors[:k], max_context_tokens), NOT_FOUND
+    chosen = distractors[: k - 1] + [oracle]
+    rng.shuffle(chosen)
+    return render(question, chosen, max_context_tokens), answer

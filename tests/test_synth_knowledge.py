@@ -1,0 +1,64 @@
+"""Atomic facts, their question forms, held-out forms, and grounded (RAFT) pairs."""
+
+from __future__ import annotations
+
+from alchemy.retrieval.index import Index, build
+from alchemy.retrieval.passages import passages
+from alchemy.retrieval.prompt import NOT_FOUND
+from alchemy.synth.dataset import row, split_and_dedup
+from alchemy.synth.facts import extract
+from alchemy.synth.knowledge import fact_pairs, grounded, questions
+
+DOC = {"id": "wiki:9", "title": "orbit-cache Overview", "kind": "page", "source": "confluence",
+       "text": "# orbit-cache Overview\n\nIt listens on port 7311 and keeps entries in Redis 7.\n\n"
+               "## Ownership\n\nOwner: Storage team\nOn-call: <PERSON_1>\n\n"
+               "## Limits\n\nEntries expire after 900 seconds unless pinned.\n\n"
+               "| Service | Port | Language |\n|---|---|---|\n| orbit-cache | 7311 | Rust 1.79 |\n"
+               "| comet-queue | 7420 | Go 1.22 |\n"}
+
+
+def test_facts_name_their_entity() -> None:
+    facts = extract(DOC)
+    by_statement = {f.statement: f for f in facts}
+    assert "The port of comet-queue is 7420." in by_statement
+    assert by_statement["The language of orbit-cache is Rust 1.79."].kind == "table"
+    assert "orbit-cache listens on port 7311 and keeps entries in Redis 7." in by_statement
+    assert by_statement["orbit-cache - Owner: Storage team."].aspect == "owner"
+    # a sentence without its entity gets it as a prefix; a masked value is no fact
+    assert any(s.startswith("orbit-cache: Entries expire after 900 seconds") for s in by_statement)
+    assert not any("<PERSON_1>" in s for s in by_statement)
+    port = by_statement["orbit-cache listens on port 7311 and keeps entries in Redis 7."]
+    assert (port.aspect, port.value) == ("port", "7311")
+
+
+def test_several_question_forms_and_the_reverse_direction() -> None:
+    table = next(f for f in extract(DOC) if f.statement == "The port of comet-queue is 7420.")
+    qs = questions(table, 4)
+    assert len(qs) == len(set(qs)) == 4
+    assert "What has the port 7420?" in qs  # value -> entity
+    assert all("comet-queue" in q for q in qs if "7420" not in q)
+    pairs = list(fact_pairs([table], 3))
+    assert len(pairs) == 4 and sum(held for *_, held in pairs) == 1  # one form held out
+
+
+def test_held_out_forms_go_to_eval() -> None:
+    rows = [row(f"What is fact {i}?", f"Fact {i}.", {"source_id": "d1", "pair": "fact",
+                                                      "held_out": i == 2}, None) for i in range(4)]
+    rows.append(row("What is fact 1?", "again", {"source_id": "d1", "pair": "fact"}, None))
+    train, evals, dropped = split_and_dedup(rows, set(), 0.8)
+    assert [r["messages"][0]["content"] for r in evals] == ["What is fact 2?"]
+    assert len(train) == 3 and dropped == 1
+
+
+def test_grounded_pairs_hold_the_oracle_or_say_not_found(tmp_path) -> None:
+    other = [{"id": f"doc:{i}", "title": f"Note {i}", "text": f"The lunar-relay {i} stores logs "
+              f"for {i + 2} days in the archive bucket, rotated nightly by the ops team."}
+             for i in range(6)]
+    build(list(passages([DOC, *other], 48, 8, 8)), tmp_path / "idx", "bm25")
+    index = Index(tmp_path / "idx")
+    q, a = "Which port does orbit-cache listen on?", "orbit-cache listens on port 7311."
+    message, answer = grounded(q, a, "wiki:9", index, 3, 400, no_oracle=False)
+    assert answer == a and "7311" in message and message.count("\n[") >= 2
+    message, answer = grounded(q, a, "wiki:9", index, 2, 400, no_oracle=True)
+    assert answer == NOT_FOUND and "7311" not in message
+    assert grounded(q, "port 9999", "wiki:9", index, 3, 400, no_oracle=False) is None
