@@ -27,7 +27,8 @@ def cfg_for(make_cfg, docs_dir):
 
 def test_first_run_then_full_hit(cfg_for, tmp_path) -> None:
     first = run(cfg_for(), tmp_path / "r1")
-    assert status(first) == {"ingest": "ran", "clean": "ran", "synth": "ran"}
+    assert status(first) == {"ingest": "ran", "clean": "ran", "index": "ran",
+            "synth": "ran"}
     assert first["clean"]["records_out"] == 2 and first["clean"]["masks"]["AWS_KEY"] == 1
     second = run(cfg_for(), tmp_path / "r2")
     assert status(second) == {"ingest": "cached", "clean": "cached", "synth": "cached"}
@@ -45,7 +46,8 @@ def test_first_run_then_full_hit(cfg_for, tmp_path) -> None:
 def test_miss_on_own_config_change_only(cfg_for, tmp_path) -> None:
     run(cfg_for(), tmp_path / "r1")
     again = run(cfg_for("synth.max_pairs=1"), tmp_path / "r2")
-    assert status(again) == {"ingest": "cached", "clean": "cached", "synth": "ran"}
+    assert status(again) == {"ingest": "cached", "clean": "cached", "index": "cached",
+            "synth": "ran"}
     noise = run(cfg_for("synth.max_pairs=1", "synth.concurrency=64"), tmp_path / "r3")
     assert status(noise)["synth"] == "cached"  # call concurrency never changes the output
 
@@ -53,16 +55,19 @@ def test_miss_on_own_config_change_only(cfg_for, tmp_path) -> None:
 def test_miss_on_upstream_change(cfg_for, docs_dir, tmp_path) -> None:
     run(cfg_for(), tmp_path / "r1")
     mode = run(cfg_for("sanitizer.mode=redact"), tmp_path / "r2")
-    assert status(mode) == {"ingest": "cached", "clean": "ran", "synth": "ran"}
+    assert status(mode) == {"ingest": "cached", "clean": "ran", "index": "ran",
+            "synth": "ran"}
     (docs_dir / "deploy.md").write_text("# Deploy guide\n\nNow everything deploys with Flux, "
                                         "from the release branch, every Tuesday.\n")
     data = run(cfg_for(), tmp_path / "r3")
-    assert status(data) == {"ingest": "ran", "clean": "ran", "synth": "ran"}
+    assert status(data) == {"ingest": "ran", "clean": "ran", "index": "ran",
+            "synth": "ran"}
 
 
 def test_upstream_produced_first_and_force(cfg_for, tmp_path) -> None:
     only = run(cfg_for("pipeline.stages=[synth]"), tmp_path / "r1")
-    assert status(only) == {"ingest": "ran", "clean": "ran", "synth": "ran"}
+    assert status(only) == {"ingest": "ran", "clean": "ran", "index": "ran",
+            "synth": "ran"}
     forced = run(cfg_for("pipeline.force=[clean]"), tmp_path / "r2")
     assert status(forced) == {"ingest": "cached", "clean": "ran", "synth": "cached"}
     everything = run(cfg_for("pipeline.force=[all]"), tmp_path / "r3")
@@ -87,7 +92,8 @@ def test_crash_mid_stage_leaves_no_complete_marker(cfg_for, tmp_path, monkeypatc
     assert "killed mid-stage" in report["stages"]["synth"]["error"]
     monkeypatch.undo()
     after = run(cfg_for(), tmp_path / "r2")
-    assert status(after) == {"ingest": "cached", "clean": "cached", "synth": "ran"}
+    assert status(after) == {"ingest": "cached", "clean": "cached", "index": "cached",
+            "synth": "ran"}
 
 
 def test_ignored_keys_nested_under_wildcards(make_cfg) -> None:
