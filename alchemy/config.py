@@ -219,6 +219,8 @@ class TrainCptConfig:
     learning_rate: float = 2e-4
     max_length: int = 256  # documents are cut into blocks of this many tokens
     max_docs: int | None = None  # null = every document not held out for eval
+    knowledge: bool = True  # also the synth stage's facts, as shuffled entity passages
+    fact_repeats: int = 3  # times each fact appears in that text, in a new order each time
 
 
 @dataclass
@@ -232,6 +234,7 @@ class TrainConfig:
     warmup_ratio: float = 0.05
     max_length: int = 256
     packing: bool = False
+    sampling: str = "group_by_length"  # random | group_by_length (less padding) | sequential
     gradient_checkpointing: bool = False
     logging_steps: int = 5
     seed: int = 42
@@ -285,8 +288,8 @@ class EvalConfig:
     text_samples: int = 16  # held-out train.jsonl documents for text perplexity (0 = off)
     plots: bool = True  # loss.png and eval.png in the run folder (needs matplotlib)
     questions: str | None = None  # fact questions (JSONL, or '- Q: ... A: ...' Markdown); null = none
-    fact_max_new_tokens: int = 40  # reply length for fact questions (short answers are scored)
-    unanswerable: int = 16  # questions also put with passages lacking their answer (abstention)
+    fact_max_new_tokens: int = 32  # reply length for fact questions (short answers are scored)
+    unanswerable: int = 8  # questions also put with passages lacking their answer (abstention)
     general: bool = True  # forgetting guard: general questions the base model answers
     judge: str | None = None  # litellm model id of an LLM grader (SimpleQA-style); null = key terms
     judge_api_base: str | None = None

@@ -30,8 +30,13 @@ def test_whole_pipeline_on_tiny_random(make_cfg, tmp_path) -> None:
     pairs = list(read_jsonl(run / "sft_train.jsonl"))
     assert pairs and all(p["messages"][-1]["role"] == "assistant" for p in pairs)
     train_docs = {p["meta"]["source_id"] for p in pairs}
-    eval_docs = {p["meta"]["source_id"] for p in read_jsonl(run / "sft_eval.jsonl")}
-    assert eval_docs and not train_docs & eval_docs  # split by source document
+    evals = list(read_jsonl(run / "sft_eval.jsonl"))
+    eval_docs = {p["meta"]["source_id"] for p in evals if not p["meta"].get("held_out")}
+    assert eval_docs and not train_docs & eval_docs  # split by source document ...
+    held = [p for p in evals if p["meta"].get("held_out")]  # ... plus held-out question forms
+    assert held and {p["meta"]["source_id"] for p in held} <= train_docs | eval_docs
+    trained_q = {p["messages"][0]["content"] for p in pairs}
+    assert not any(p["messages"][0]["content"] in trained_q for p in held)
     assert math.isfinite(stages["train"]["train_loss"]) and stages["train"]["steps"] == 2
     assert math.isfinite(stages["eval"]["base"]["loss"])
     assert math.isfinite(stages["eval"]["adapter"]["loss"])

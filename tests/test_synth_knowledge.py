@@ -62,3 +62,17 @@ def test_grounded_pairs_hold_the_oracle_or_say_not_found(tmp_path) -> None:
     message, answer = grounded(q, a, "wiki:9", index, 2, 400, no_oracle=True)
     assert answer == NOT_FOUND and "7311" not in message
     assert grounded(q, "port 9999", "wiki:9", index, 3, 400, no_oracle=False) is None
+
+
+def test_cpt_knowledge_text_repeats_each_fact_in_new_orders() -> None:
+    from alchemy.synth.knowledge import augmentation
+
+    facts = [{"entity": "orbit-cache", "statement": f"orbit-cache fact {i}."} for i in range(5)]
+    facts.append({"entity": "comet-queue", "statement": "comet-queue listens on 7420."})
+    texts = augmentation(facts, repeats=3, seed=1)
+    joined = " ".join(texts)
+    assert all(joined.count(f"orbit-cache fact {i}.") == 3 for i in range(5))
+    assert joined.count("comet-queue listens on 7420.") == 3
+    orders = {t.split(":", 1)[1] for t in texts if "orbit-cache fact" in t}
+    assert len(orders) > 1  # shuffled differently per repeat
+    assert all(t.startswith(("About", "What we know", "orbit-cache,", "comet-queue,")) for t in texts)

@@ -66,7 +66,7 @@ STAGES: dict[str, Stage] = {
               ignore_keys=("retrieval.k", "retrieval.max_context_tokens", "retrieval.rrf_k")),
         # index: grounded (RAFT) pairs read their passages from it, as answers at eval time do.
         Stage("synth", ("clean", "index"), ("synth", "retrieval"),
-              ("sft_train.jsonl", "sft_eval.jsonl"), "synth",
+              ("sft_train.jsonl", "sft_eval.jsonl", "facts.jsonl"), "synth",
               # transport, pacing and budget: they never change what a reply says
               ignore_keys=tuple(f"synth.{k}" for k in (
                   "concurrency", "api_key_env", "rpm", "tpm", "timeout_s", "max_retries",

@@ -56,7 +56,8 @@ def fingerprint_extra(cfg: Any) -> None:
         raise ConfigError("; ".join(problems))
 
 
-def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any]) -> list[dict]:
+def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any],
+             all_facts: list[Any]) -> list[dict]:
     from alchemy.synth import offline
     from alchemy.synth.facts import extract
     from alchemy.synth.knowledge import fact_pairs
@@ -72,6 +73,7 @@ def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any]) 
         kept = 0
         facts = extract(rec, scfg.max_facts_per_record) if scfg.facts else []
         n_facts += len(facts)
+        all_facts += facts
         for fact, question, held in fact_pairs(facts, scfg.questions_per_fact):
             reason = check_pair(question, fact.statement, doc, scfg.min_overlap, limit)
             if reason:
@@ -136,8 +138,9 @@ def run(ctx: StageContext) -> None:
     scfg = ctx.cfg.synth
     records = list(read_corpus(ctx.inputs["clean"]))
     ctx.metrics.update(generator=scfg.generator, model=scfg.model, records=len(records))
+    facts: list[Any] = []
     if scfg.generator == "offline":
-        rows = _offline(records, scfg, ctx.metrics)
+        rows = _offline(records, scfg, ctx.metrics, facts)
     else:
         from alchemy.synth.pipeline import generate
 
@@ -151,6 +154,13 @@ def run(ctx: StageContext) -> None:
     eval_ids = eval_documents([r["id"] for r in records], scfg.eval_fraction, scfg.seed)
     train, evals, dups = split_and_dedup(rows, eval_ids, scfg.dedup_threshold)
     train += _grounded(ctx, train)
+    if not facts and scfg.generator == "offline" and scfg.facts:
+        ctx.log.warning("synth: the corpus gave no atomic facts; training on section pairs only")
+    # Facts of trained documents, for the CPT phase's knowledge text (train.cpt.knowledge).
+    write_jsonl(ctx.out / "facts.jsonl", (
+        {"entity": f.entity, "aspect": f.aspect, "value": f.value, "statement": f.statement,
+         "source_id": f.source_id, "section": f.section, "kind": f.kind}
+        for f in facts if f.source_id not in eval_ids))
     n_train = write_jsonl(ctx.out / "sft_train.jsonl", train)
     n_eval = write_jsonl(ctx.out / "sft_eval.jsonl", evals)
     ctx.metrics.update(pairs_train=n_train, pairs_eval=n_eval, eval_documents=len(eval_ids),

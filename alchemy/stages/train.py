@@ -51,6 +51,14 @@ def cpt_texts(ctx: StageContext) -> list[str]:
             if cpt.max_docs and len(texts) >= cpt.max_docs:
                 break
     ctx.metrics["cpt_held_out_docs"] = len(held)
+    facts_file = synth / "facts.jsonl"
+    if cpt.knowledge and facts_file.is_file():
+        from alchemy.records import read_jsonl
+        from alchemy.synth.knowledge import augmentation
+
+        extra = augmentation(list(read_jsonl(facts_file)), cpt.fact_repeats, ctx.cfg.train.seed)
+        ctx.metrics["cpt_knowledge_texts"] = len(extra)
+        texts = extra + texts  # facts first, then the documents (PIT: knowledge before prose)
     return texts
 
 

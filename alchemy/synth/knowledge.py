@@ -105,3 +105,26 @@ def grounded(question: str, answer: str, source_id: str, index: Any, k: int,
     chosen = distractors[: k - 1] + [oracle]
     rng.shuffle(chosen)
     return render(question, chosen, max_context_tokens), answer
+
+
+def augmentation(statements: list[dict[str, str]], repeats: int, seed: int = 0,
+                 per_text: int = 12) -> list[str]:
+    """Knowledge text for CPT: each entity's facts as short passages, shuffled anew each repeat.
+
+    The same fact appears ``repeats`` times, each time beside other facts of its entity and in
+    another order (Physics of LMs 3.1: varied order and context is what makes it extractable).
+    """
+    by_entity: dict[str, list[str]] = {}
+    for f in statements:
+        by_entity.setdefault(f["entity"], []).append(f["statement"])
+    rng = random.Random(seed)
+    texts = []
+    for r in range(repeats):
+        for entity in sorted(by_entity):
+            facts = list(by_entity[entity])
+            rng.shuffle(facts)
+            for i in range(0, len(facts), per_text):
+                lead = ("About {e}:", "{e}, in short:", "What we know about {e}:")[r % 3]
+                texts.append(lead.format(e=entity) + " " + " ".join(facts[i:i + per_text]))
+    rng.shuffle(texts)
+    return texts

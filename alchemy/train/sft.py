@@ -102,6 +102,8 @@ def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Pat
         warmup_steps=float(warmup if warmup is not None else train_cfg.get("warmup_ratio", 0.0)),
         max_length=int(train_cfg.get("max_length", 256)),
         packing=bool(train_cfg.get("packing", False)),
+        # short fact pairs and long grounded ones: batches of like lengths waste no padding
+        train_sampling_strategy=str(train_cfg.get("sampling", "random")),
         # transformers 5 renamed gradient_checkpointing; TRL still defaults the old name to True.
         activation_checkpointing=bool(train_cfg.get("gradient_checkpointing", False)),
         logging_steps=int(train_cfg.get("logging_steps", 5)),
