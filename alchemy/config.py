@@ -124,6 +124,7 @@ class SanitizerConfig:
     allow_values: list[str] = field(default_factory=list)  # exact values never masked
     rules: list[dict[str, Any]] = field(default_factory=list)  # extra {type, pattern, family, group}
     skip_types: list[str] = field(default_factory=list)  # detector types to switch off, e.g. [IP]
+    ip_allow: list[str] = field(default_factory=list)  # networks never masked, e.g. [10.0.0.0/8]
     leak_gate: str = "auto"  # auto | kingfisher | detect-secrets | self | none
     fail_on_leak: bool = True
 

@@ -7,12 +7,14 @@ context can be pickled to multiprocessing workers or broadcast to Spark executor
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets as _secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from alchemy.records import Record
@@ -40,6 +42,20 @@ class Phase1:
     leaks: list[str] = field(default_factory=list)  # leak-gate findings by rule/type, never values
 
 
+@lru_cache(maxsize=16)
+def _networks(cidrs: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def _in_networks(value: str, cidrs: tuple[str, ...]) -> bool:
+    """Inside one of ``sanitizer.ip_allow``'s networks (e.g. the private 10.0.0.0/8)."""
+    try:
+        addr = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return any(addr.version == n.version and addr in n for n in _networks(cidrs))
+
+
 class SanitizeContext:
     """Config, key and run-wide names for phase 1; cheap to pickle, safe to share."""
 
@@ -56,6 +72,9 @@ class SanitizeContext:
         self.skip = tuple(sorted(get("skip_types", []) or []))
         self.allow_patterns = tuple(str(p) for p in get("allowlist", []) or [])
         self.allow_values = frozenset(str(v) for v in get("allow_values", []) or [])
+        self.ip_allow = tuple(str(n) for n in get("ip_allow", []) or [])
+        for n in self.ip_allow:
+            ipaddress.ip_network(n, strict=False)  # a bad CIDR fails at start, not mid-run
         self.rules = tuple(self._rule(r) for r in get("rules", []) or [])
         for p in self.allow_patterns:
             re.compile(p)  # a bad regex fails at start, not mid-run
@@ -84,7 +103,9 @@ class SanitizeContext:
         new._known = frozenset(new.people)
         return new
 
-    def _allowed(self, value: str) -> bool:
+    def _allowed(self, value: str, kind: str = "") -> bool:
+        if kind == "IP" and self.ip_allow and _in_networks(value, self.ip_allow):
+            return True
         return value in self.allow_values or any(compiled(p).fullmatch(value) for p in self.allow_patterns)
 
     def spans(self, text: str, people: tuple[str, ...] = ()) -> list[tuple[int, int, str, str]]:
@@ -112,7 +133,7 @@ class SanitizeContext:
         out = []
         for a, b, kind, _ in resolve(found):
             value = text[a:b]
-            if not self._allowed(value):
+            if not self._allowed(value, kind):
                 out.append(
                     (a, b, kind, owners.get((a, b), value) if kind == "PERSON" else normal(kind, value))
                 )

@@ -56,6 +56,8 @@ def _free(text: str, a: int, b: int) -> bool:
     after = text[b] if b < len(text) else " "
     if before == "-" and (a == 1 or text[a - 2] == "\n"):
         before = " "  # a removed line of a diff: "-Kenneth Reitz"
+    if after == "@" and text[max(0, a - 3) : a] == "://":
+        return True  # a URL's user name: https://kmatsuda@bitbucket.org/...
     if before.isalnum() or before in "_<-./\\$#=" or after.isalnum() or after in _CODE_AFTER:
         return False
     nxt = text[b + 1 : b + 2]
