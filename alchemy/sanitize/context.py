@@ -122,7 +122,7 @@ class SanitizeContext:
         owners: dict[tuple[int, int], str] = {}
         if self.names and "PERSON" not in self.skip:
             names = people or self.people
-            for a, b, ident in find_names(text, names):
+            for a, b, ident in find_names(text, names, self.strict):
                 found.append((a, b, "PERSON", 1))
                 owners[a, b] = ident
             if self.ner:

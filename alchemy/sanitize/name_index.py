@@ -109,11 +109,12 @@ class NameIndex:
             if len(parts) >= 2:
                 for form in _forms(parts):
                     derived.setdefault(form, set()).add(ident)
+        # "kmatsuda" spelt from exactly one person's name, and no word: that person's login
+        self.derived = {f: next(iter(o)) for f, o in derived.items() if len(o) == 1 and zipf(f) < WORD_ZIPF}
         for ident, name in list(fulls.items()):
-            if " " not in name and ident not in self.alias:
-                owners = derived.get(_ALNUM.sub("", _ascii(ident)), set()) - {ident}
-                if len(owners) == 1:  # "kmatsuda" spelt from exactly one person's name
-                    self.alias[ident] = owners.pop()
+            form = _ALNUM.sub("", _ascii(ident))
+            if " " not in name and ident not in self.alias and self.derived.get(form, ident) != ident:
+                self.alias[ident] = self.derived[form]
         self.spellings: dict[str, Spelling] = {}
         for ident, name in sorted(fulls.items()):
             self._add(name, self.alias.get(ident, ident))
@@ -153,6 +154,12 @@ class NameIndex:
             self.spellings[word] = spelling
         elif not have.full and have.ident != spelling.ident:
             self.spellings[word] = Spelling(identity(word), False, have.handle, have.common)
+
+    def login_owner(self, login: str) -> str | None:
+        """The identity a login names: a known spelling, or a login spelt from a known name."""
+        if login in self.spellings:
+            return self.spellings[login].ident
+        return self.derived.get(_ALNUM.sub("", _ascii(login).lower()))
 
     def ident(self, name: str) -> str:
         """The identity of any spelling of a person (an alias resolves to its display name)."""

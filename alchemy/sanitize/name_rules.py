@@ -37,10 +37,13 @@ _AFTER = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s\b")
 _MERGE = re.compile(r"[Mm]erge pull request #\d+ from ([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))/")
-_NAME = r"[A-Z][^\W\d_A-Z]+(?:[-'’][A-Z][^\W\d_A-Z]+)?"  # Reitz, O'Brien, Smith-Jones; not ReadTimeout
+_UP = re.escape("".join(c for c in map(chr, range(0x41, 0x530)) if c.isupper()))  # Latin, Greek, Cyrillic
+_WORDPART = rf"[{_UP}][^\W\d_{_UP}]+"
+_NAME = rf"{_WORDPART}(?:[-'’]{_WORDPART})?"  # Reitz, O'Brien, Smith-Jones, Гебру; not ReadTimeout
 _RIGHT = re.compile(rf"[ \t]({_NAME})(?![\w/@-]|\.\w)")
 _LEFT = re.compile(rf"(?<![\w./@#-])({_NAME})[ \t]$")
 _MAILED = re.compile(rf"((?:[ \t]{_NAME}){{1,3}})[ \t]*<[^<>\s@]*@")  # "Justin Barber <j@x.io>"
+_MENTION = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w.(-])")
 _PROFILE = re.compile(r"(?:github|gitlab)\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w.-])")
 _LOWER_BEFORE = re.compile(r"(?<![\w'’.-])[a-z]{2,},?[ \t]{1,3}$")  # mid-sentence: "... for Kenneth"
 _CALENDAR = frozenset(
@@ -141,15 +144,45 @@ def _accept(text: str, a: int, b: int, sp: Spelling) -> bool:
     return True
 
 
-def find_names(text: str, index: NameIndex) -> Iterator[tuple[int, int, str]]:
-    """(start, end, identity) of every person the text names, in order, never overlapping."""
+_LISTED = re.compile(rf"(?m)(?<![\w.@/-])({_NAME}(?:[ \t]{_NAME}){{1,3}})(?=[ \t]*(?:<[^<>\s@]*@|\(?`?@\w))")
+
+
+_LOGIN_AFTER = re.compile(r"[ \t]*(?:<[^<>\s]{1,254}>[ \t]*)?\(?`?@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))")
+
+
+def listed_names(text: str) -> Iterator[tuple[int, int, str]]:
+    """Names nobody's metadata gives, in the shape contributor lists write them: two to four
+    capitalised words right before ``<mail@...>`` or ``(@login``: AUTHORS files, changelogs.
+    The login after the name, and its profile link on that line, are the same person."""
+    if "@" not in text:
+        return
+    for m in _LISTED.finditer(text):
+        name = m.group(1)
+        yield m.start(1), m.end(1), name
+        login = _LOGIN_AFTER.match(text, m.end(1))
+        if login:
+            yield login.start(1), login.end(1), name
+            eol = text.find("\n", login.end())
+            for p in _PROFILE.finditer(text, login.end(), eol if eol >= 0 else len(text)):
+                if p.group(1) == login.group(1):
+                    yield p.start(1), p.end(1), name
+
+
+def find_names(text: str, index: NameIndex, strict: bool = False) -> Iterator[tuple[int, int, str]]:
+    """(start, end, identity) of every person the text names, in order, never overlapping;
+    ``strict`` adds the names that contributor lists hold (``listed_names``)."""
     found: list[tuple[int, int, str]] = []
+    if strict:
+        found += [(a, b, index.ident(name)) for a, b, name in listed_names(text)]
     if "erge pull request" in text:  # any login, unless a plain word no known person goes by
         found += [(m.start(1), m.end(1), index.ident(m.group(1))) for m in _MERGE.finditer(text)
                   if m.group(1) in index.spellings or not zipf(m.group(1)) >= WORD_ZIPF]
-    if ".com/" in text:  # a known person's profile or fork: github.com/<login>
-        found += [(m.start(1), m.end(1), index.ident(m.group(1))) for m in _PROFILE.finditer(text)
-                  if m.group(1) in index.spellings]
+    for pattern, trigger in ((_PROFILE, ".com/"), (_MENTION, "@")):  # github.com/<login>, @login
+        if trigger in text:
+            for m in pattern.finditer(text):
+                who = index.login_owner(m.group(1))
+                if who is not None:
+                    found.append((m.start(1), m.end(1), who))
     taken = {(a, b) for a, b, _ in found}
     last = -1
     for a, b, sp in index.matches(text):
@@ -164,7 +197,7 @@ def find_names(text: str, index: NameIndex) -> Iterator[tuple[int, int, str]]:
                 ident = _who(index, text[a:b], ident)
         found.append((a, b, ident))
         last = b
-    found.sort()
+    found.sort(key=lambda f: (f[0], -f[1]))  # by start, the longest first
     end = -1
     for a, b, ident in found:
         if a >= end:

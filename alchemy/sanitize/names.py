@@ -69,9 +69,9 @@ def collect_people(metas: Iterable[dict[str, Any]]) -> list[str]:
     return sorted({n for meta in metas for n in people_of(meta)})
 
 
-def find_names(text: str, names: tuple[str, ...]) -> Iterator[tuple[int, int, str]]:
+def find_names(text: str, names: tuple[str, ...], strict: bool = False) -> Iterator[tuple[int, int, str]]:
     """(start, end, identity) of every known person the text names (see name_rules)."""
-    return _find(text, index_for(names))
+    return _find(text, index_for(names), strict)
 
 
 @lru_cache(maxsize=2)
