@@ -119,7 +119,8 @@ class SanitizerConfig:
     entropy: float = 3.5  # bits/char a string after a key-like word needs to count as a key
     ner: bool = False  # also PERSON entities from an offline spaCy pipeline (if installed)
     ner_model: str = "en_core_web_sm"  # a spaCy pipeline package, loaded without download
-    key_env: str = "ALCHEMY_SANITIZER_KEY"  # HMAC key for pseudonyms; random per run if unset
+    key_env: str = "ALCHEMY_SANITIZER_KEY"  # HMAC key for pseudonyms; else one kept in the cache
+    stable_placeholders: bool = True  # a value keeps its <TYPE_n> across runs (keyed book in the cache)
     allowlist: list[str] = field(default_factory=list)  # regexes whose matches are never masked
     allow_values: list[str] = field(default_factory=list)  # exact values never masked
     rules: list[dict[str, Any]] = field(default_factory=list)  # extra {type, pattern, family, group}
