@@ -22,6 +22,7 @@ from . import bounded
 from .markup.common import fence, rel_path, tidy, uniq
 
 PATTERNS = ("**/*.commits.jsonl",)
+REPORTS_UNREAD = False  # a folder of repositories and bundles: its other files are no exports
 SOURCE = "git"
 _FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%s%x00%b%x00"
 _FIELDS = ("sha", "parents", "author_name", "author_email", "date", "subject", "body")
