@@ -37,6 +37,11 @@ def enabled_sources(cfg: DictConfig) -> dict[str, DictConfig]:
 
 
 def _raw_dir(name: str, scfg: DictConfig) -> Path:
+    if not scfg.get("raw_dir"):
+        live_hint = "" if name == "documents" else " (or its URL/repos for a live pull)"
+        raise ConfigError(f"source.{name}.raw_dir is not set: set source.{name}.raw_dir=PATH to the "
+                          f"folder holding your {name} exports{live_hint}; only source=sample reads "
+                          "the shipped sample data")
     raw = Path(scfg.raw_dir).expanduser()
     if not raw.is_dir():
         raise ConfigError(f"source.{name}.raw_dir: folder '{raw}' does not exist; set "
@@ -126,6 +131,7 @@ def run(ctx: StageContext) -> None:
         else:
             raw = _raw_dir(name, scfg)
             files = source_files(name, raw)
+            ctx.log.info("source %s: reading %d files from %s", name, len(files), raw)
             inventory[name] = {"raw_dir": str(raw), "files": [str(f) for f in files]}
             unread = unread_files(name, raw, files)
             if unread:
