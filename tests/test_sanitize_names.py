@@ -129,3 +129,9 @@ def test_contributor_lists_default_and_strict() -> None:
         assert name not in out
     assert "- <PERSON_3> (`@<PERSON_3> <https://github.com/<PERSON_3>>`_)" in out
     assert out.endswith("See Max Retries <docs> and Requests Sessions.")
+
+
+def test_profile_links_of_known_logins() -> None:
+    out = _mask("tweet @nateprewitt (https://twitter.com/nateprewitt), code at https://github.com/psf/requests",
+                ["Nate Prewitt", "nateprewitt\x1fNate Prewitt"])
+    assert out == "tweet @<PERSON_1> (https://twitter.com/<PERSON_1>), code at https://github.com/psf/requests"

@@ -44,7 +44,8 @@ _RIGHT = re.compile(rf"[ \t]({_NAME})(?![\w/@-]|\.\w)")
 _LEFT = re.compile(rf"(?<![\w./@#-])({_NAME})[ \t]$")
 _MAILED = re.compile(rf"((?:[ \t]{_NAME}){{1,3}})[ \t]*<[^<>\s@]*@")  # "Justin Barber <j@x.io>"
 _MENTION = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w.(-])")
-_PROFILE = re.compile(r"(?:github|gitlab)\.com/([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w.-])")
+_PROFILE = re.compile(r"(?<![\w.-])(?:github|gitlab|twitter|x|linkedin)\.com/(?:in/)?"
+                      r"([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w.-])")
 _LOWER_BEFORE = re.compile(r"(?<![\w'’.-])[a-z]{2,},?[ \t]{1,3}$")  # mid-sentence: "... for Kenneth"
 _CALENDAR = frozenset(
     w for w in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name, *calendar.day_abbr) if w
@@ -177,7 +178,7 @@ def find_names(text: str, index: NameIndex, strict: bool = False) -> Iterator[tu
     if "erge pull request" in text:  # any login, unless a plain word no known person goes by
         found += [(m.start(1), m.end(1), index.ident(m.group(1))) for m in _MERGE.finditer(text)
                   if m.group(1) in index.spellings or not zipf(m.group(1)) >= WORD_ZIPF]
-    for pattern, trigger in ((_PROFILE, ".com/"), (_MENTION, "@")):  # github.com/<login>, @login
+    for pattern, trigger in ((_PROFILE, ".com/"), (_MENTION, "@")):  # github.com/<login>, @login, ...
         if trigger in text:
             for m in pattern.finditer(text):
                 who = index.login_owner(m.group(1))
