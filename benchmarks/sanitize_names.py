@@ -25,7 +25,7 @@ from alchemy.sanitize.names import handle_aliases
 
 FIRST = ("Max Can Will Mark Grant Jan Rose Bill Dean Frank Kenneth Cory Nate Ian Armin David Priya "
          "Jérémy Rubén Tamás Kenji Matthew Alex Daniel Sofia Ana Lukas Mei Olga Omar Aisha Ravi "
-         "Yuki Chloe Hugo Sven Ingrid Pavel Zoe Marta").split()
+         "Yuki Chloe Hugo Sven Ingrid Pavel Zoe Marta Ruby Julia").split()
 LAST = ("Young Black Long Rich Bare Comer Baker Reitz Benfield Prewitt Cordasco Ronacher Lord "
         "Raman Bethmont Abad Gulácsi Matsuda Daley Kowalski Novak Okafor Lindqvist Moreau Rossi "
         "Tanaka Haddad Schmidt Nguyen Petrov Kaur Silva Jansen Dubois Fischer Costa Ivanova").split()
@@ -39,6 +39,7 @@ DECOYS = {
     "Rose": "Latency rose by 5%. Rose charts updated.", "Bill": "Bill the usage monthly.",
     "Dean": "Dean's list: n/a", "Frank": "Frank feedback welcome.",
     "Young": "Young objects are collected first.",
+    "Ruby": "Most apps in Ruby land use Rack; the Ruby side agrees.", "Julia": "Benchmarks in Julia too.",
     "Black": "Black formatting applied.", "Long": "Long lines wrapped.", "Rich": "Rich text output.",
     "Bare": "Bare domains are rejected.", "Baker": "Baker recipe in docs/cook.md",
     "travis": "M .travis.yml: run the travis job on 3.12", "unknown": "an unknown domain fails",

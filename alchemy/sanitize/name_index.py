@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 ALIAS = "\x1f"  # "handle\x1fFull Name": a handle that structured data ties to a person
-COMMON_ZIPF = 4.0  # a word at least this frequent (Zipf scale: 100 per million) is a common word
+COMMON_ZIPF = 3.5  # a word at least this frequent (Zipf scale: ~30 per million) is a common word
 SURNAME_ZIPF = 3.5  # a capitalised word next to a name is taken in below this ("Daley", not "Folders")
 WORD_ZIPF = 2.0  # a lower-case handle at least this frequent is a word ("travis", "unknown")
 _EDGE = re.compile(r"^[^\w]+|[^\w.]+$")

@@ -25,14 +25,14 @@ from alchemy.sanitize.name_index import SURNAME_ZIPF, WORD_ZIPF, NameIndex, Spel
 
 _BEFORE = re.compile(
     r"(?:\b(?:author|authors|authored|committer|reporter|assignee|reviewers?|maintainers?|owner"
-    r"|contributors?|by|cc|thanks|thank you|thx|kudos|credits?|ping|hi|hello|hey|dear|co-authored"
+    r"|contributors?|by|cc|thanks|thank you|thx|kudos|credits?|ping|hi|hello|hey|dear|welcome|co-authored"
     r"|signed-off|assigned to|courtesy of|according to|mr|mrs|ms|dr|prof)(?:[ \t]+to)?\.?)"
     r"[ \t]*[:,]?[ \t]*[*_`'\"(\[]{0,3}$"
     r"|(?<![\w@])@$",  # a mention, not "@@ -1 +1 @@" nor an e-mail
     re.I,
 )
 _AFTER = re.compile(
-    r"[*_`'\"\])]{0,3}(?:[ \t]*<[^<>\s@]*@|[ \t]*\(?`?@[A-Za-z0-9]"
+    r"[*_`'\"\])]{0,3}(?:[ \t]*<[^<>\s@]*@|[ \t]*\(?`?@[A-Za-z0-9]|\]?\(?<?mailto:"
     r"|[ \t]+(?:wrote|said|says|commented|replied|approved|reviewed)\b|\*\* \(\d{4}-)"
 )
 _POSSESSIVE = re.compile(r"['’]s\b")
@@ -46,7 +46,10 @@ _MAILED = re.compile(rf"((?:[ \t]{_NAME}){{1,3}})[ \t]*<[^<>\s@]*@")  # "Justin 
 _MENTION = re.compile(r"(?<![\w@./])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w.(-])")
 _PROFILE = re.compile(r"(?<![\w.-])(?:github|gitlab|twitter|x|linkedin)\.com/(?:in/)?"
                       r"([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![\w.-])")
-_LOWER_BEFORE = re.compile(r"(?<![\w'’.-])[a-z]{2,},?[ \t]{1,3}$")  # mid-sentence: "... for Kenneth"
+# mid-sentence: "... for Kenneth", "this Kenneth guy"; not after an article or a preposition of
+# place, which go with things ("the Ruby side", "in Ruby land")
+_LOWER_BEFORE = re.compile(r"(?<![\w'’.-])(?!(?:the|a|an|in|on|at|into|onto|of|over)\b)[a-z]{2,},?"
+                           r"[ \t]{1,3}$")
 _CALENDAR = frozenset(
     w for w in (*calendar.month_name, *calendar.month_abbr, *calendar.day_name, *calendar.day_abbr) if w
 )
