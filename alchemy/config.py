@@ -23,7 +23,7 @@ RECIPES_DIR = ROOT / "recipes"
 # ---- source: one optional entry per system, selected with source=[jira,documents] ----
 @dataclass
 class JiraSource:
-    raw_dir: str = "???"
+    raw_dir: str | None = None  # no default: only source=sample points at the sample data
     url: str | None = None  # live pull (ingest): https://company.atlassian.net
     jql: str = "order by key"
     email_env: str = "JIRA_EMAIL"  # Cloud: e-mail + API token; Server/DC: token only (PAT)
@@ -40,7 +40,7 @@ class JiraSource:
 
 @dataclass
 class ConfluenceSource:
-    raw_dir: str = "???"
+    raw_dir: str | None = None  # no default: only source=sample points at the sample data
     url: str | None = None  # live pull: https://company.atlassian.net/wiki
     spaces: list[str] = field(default_factory=list)
     cql: str | None = None  # pages matching a CQL query
@@ -57,7 +57,7 @@ class ConfluenceSource:
 
 @dataclass
 class GithubSource:
-    raw_dir: str = "???"
+    raw_dir: str | None = None  # no default: only source=sample points at the sample data
     api_url: str = "https://api.github.com"
     repos: list[str] = field(default_factory=list)  # owner/name, for live pulls
     token_env: str = "GITHUB_TOKEN"
@@ -71,8 +71,8 @@ class GithubSource:
 
 @dataclass
 class GitSource:
-    raw_dir: str = "???"  # folder of repositories or *.bundle files
-    repos: list[str] = field(default_factory=lambda: ["*"])  # paths/globs, relative to raw_dir
+    raw_dir: str | None = None  # folder of repositories or *.bundle files (optional)
+    repos: list[str] = field(default_factory=list)  # paths/globs: relative to raw_dir, else to the cwd
     include_diffs: bool = True
     max_diff_bytes: int = 20000
     sync: str = "incremental"  # incremental | full
@@ -81,7 +81,7 @@ class GitSource:
 
 @dataclass
 class DocumentsSource:
-    raw_dir: str = "???"
+    raw_dir: str | None = None  # no default: only source=sample points at the sample data
     parser: str = "native"  # native | unstructured | auto (unstructured when installed)
 
 
@@ -119,11 +119,13 @@ class SanitizerConfig:
     entropy: float = 3.5  # bits/char a string after a key-like word needs to count as a key
     ner: bool = False  # also PERSON entities from an offline spaCy pipeline (if installed)
     ner_model: str = "en_core_web_sm"  # a spaCy pipeline package, loaded without download
-    key_env: str = "ALCHEMY_SANITIZER_KEY"  # HMAC key for pseudonyms; random per run if unset
+    key_env: str = "ALCHEMY_SANITIZER_KEY"  # HMAC key for pseudonyms; else one kept in the cache
+    stable_placeholders: bool = True  # a value keeps its <TYPE_n> across runs (keyed book in the cache)
     allowlist: list[str] = field(default_factory=list)  # regexes whose matches are never masked
     allow_values: list[str] = field(default_factory=list)  # exact values never masked
     rules: list[dict[str, Any]] = field(default_factory=list)  # extra {type, pattern, family, group}
     skip_types: list[str] = field(default_factory=list)  # detector types to switch off, e.g. [IP]
+    ip_allow: list[str] = field(default_factory=list)  # networks never masked, e.g. [10.0.0.0/8]
     leak_gate: str = "auto"  # auto | kingfisher | detect-secrets | self | none
     fail_on_leak: bool = True
 

@@ -200,7 +200,7 @@ SECRETS = {
     "ipv6": lambda r: _one(
         "the node answers on {v}",
         "IP",
-        f"2001:db8:{r.randint(1, 0xFFFF):x}:{r.randint(1, 0xFFFF):x}::{r.randint(1, 0xFFF):x}",
+        f"2a01:4f8:{r.randint(1, 0xFFFF):x}:{r.randint(1, 0xFFFF):x}::{r.randint(1, 0xFFF):x}",
     ),
     "card": lambda r: _one(
         "customer paid with card {v} twice",

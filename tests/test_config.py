@@ -58,7 +58,8 @@ def test_command_line_beats_recipe() -> None:
 def test_several_sources_keep_their_keys() -> None:
     cfg = compose_cfg("source=[jira,documents]", "source.jira.raw_dir=/exports/jira")
     assert cfg.source.jira.raw_dir == "/exports/jira"
-    assert cfg.source.documents.raw_dir.endswith("data/raw/documents")
+    assert cfg.source.documents.raw_dir is None  # only source=sample points at the sample data
+    assert compose_cfg().source.documents.raw_dir.endswith("data/raw/documents")
     assert cfg.source.confluence is None
 
 

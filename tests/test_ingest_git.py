@@ -109,3 +109,46 @@ def test_commit_url_gives_provenance(repos, tmp_path) -> None:
     cfg = {"raw_dir": str(tmp_path), "commit_url": "https://git.acme.test/{repo}/commit/{sha}"}
     rec = next(r for r in git.parse_file(dump, cfg) if isinstance(r, Record))
     assert rec.url == f"https://git.acme.test/ledger/commit/{rec.meta['sha']}"
+
+
+def test_path_errors_are_config_errors_naming_the_path(make_cfg, repos, tmp_path) -> None:
+    """A repo that does not exist or is not a repository stops the run at ingest (exit 2)."""
+    from alchemy.stages import ConfigError
+
+    plain = tmp_path / "not-a-repo"
+    plain.mkdir()
+    cases = [(f"source.git.repos=[{tmp_path}/nowhere]", f"'{tmp_path}/nowhere' does not exist"),
+             (f"source.git.repos=[{plain}]", "is not a git repository"),
+             (f"source.git.repos=[{tmp_path}/zz*]", "no git repository matches"),
+             ("source.git.repos=[]", "no repositories given")]
+    for override, needle in cases:
+        with pytest.raises(ConfigError, match=needle):
+            ingest(make_cfg("source=git", override, "pipeline.stages=[ingest]"), tmp_path / "r")
+
+
+def test_relative_repos_resolve_against_the_working_directory(make_cfg, repos, tmp_path,
+                                                              monkeypatch) -> None:
+    monkeypatch.chdir(repos)
+    stage, art = ingest(make_cfg("source=git", "source.git.repos=[ledger]", "pipeline.stages=[ingest]"),
+                        tmp_path / "r1")
+    assert stage["by_source"] == {"git": 1}
+    assert subjects(art / "raw/git/ledger.commits.jsonl") == ["ledger: second", "ledger: first"]
+
+
+def test_no_source_but_sample_reads_the_sample(make_cfg, tmp_path) -> None:
+    """source=git or source=documents alone is an error, not a quiet read of the shipped sample."""
+    from alchemy.stages import ConfigError
+
+    with pytest.raises(ConfigError, match="source.documents.raw_dir is not set"):
+        ingest(make_cfg("source=documents", "pipeline.stages=[ingest]"), tmp_path / "r")
+    with pytest.raises(ConfigError, match="no repositories given"):
+        ingest(make_cfg("source=git", "pipeline.stages=[ingest]"), tmp_path / "r")
+
+
+def test_cli_exit_2_names_the_repo(tmp_path) -> None:
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "alchemy.cli", "source=git", "pipeline.stages=[ingest]",
+                           f"source.git.repos=[{tmp_path}/missing]", f"hydra.run.dir={tmp_path}",
+                           f"paths.cache_dir={tmp_path}/cache"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 2 and f"{tmp_path}/missing" in proc.stderr

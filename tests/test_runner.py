@@ -99,9 +99,11 @@ def test_crash_mid_stage_leaves_no_complete_marker(cfg_for, tmp_path, monkeypatc
 def test_ignored_keys_nested_under_wildcards(make_cfg) -> None:
     from omegaconf import open_dict
 
+    from alchemy.config import ROOT
     from alchemy.runner import _subtree
 
-    cfg = make_cfg("source=[jira,github]")
+    cfg = make_cfg("source=[jira,github]",
+                   *(f"source.{s}.raw_dir={ROOT}/data/raw/{s}" for s in ("jira", "github")))
     tree = _subtree(cfg, "source", ("source.*.sync", "source.github.per_page"))
     assert "sync" not in tree["jira"] and "sync" not in tree["github"]
     assert "per_page" not in tree["github"] and "raw_dir" in tree["jira"]

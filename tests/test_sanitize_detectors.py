@@ -117,7 +117,7 @@ CASES = [
     ("PHONE", "office 020 7946 0321 or mobile {v}", "07700 900123"),
     ("PHONE", "Mobile: {v}", "03.93.92.16.85"),
     ("IP", "ssh deploy@{v} and tail", "10.42.7.19"),
-    ("IP", "the node answers on {v}", "2001:db8:4f2a:10::17"),
+    ("IP", "the node answers on {v}", "2a01:4f8:4f2a:10::17"),
     ("CARD", "paid with {v} twice", "4111 1111 1111 1111"),
     ("CARD", "card={v}", "5555555555554444"),
     ("CARD", "amex {v}", "378282246310005"),

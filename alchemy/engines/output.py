@@ -29,6 +29,7 @@ class Outputs:
     def __init__(self, out: Path, mode: str, sample: int, train: bool = True,
                  parts: Path | None = None, part_bytes: int = 128_000_000) -> None:
         self.mode = mode  # the sanitizer's: phase 2 numbers (mask) or only types (redact)
+        self.book: Any = None  # pseudonyms.Book: numbers earlier runs gave (Spark's phase 2)
         self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
         if parts is not None:
             parts.mkdir(parents=True, exist_ok=True)

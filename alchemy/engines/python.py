@@ -40,6 +40,7 @@ from alchemy.engines.python_tasks import final_path, final_task, parse_task, pha
 from alchemy.engines.spill import collapse, merge_runs
 from alchemy.engines.units import group_units, join_units, plan_units, source_configs
 from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
+from alchemy.sanitize.pseudonyms import Book, open_book, run_key
 
 log = logging.getLogger("alchemy")
 SMALL = 2_000_000  # input bytes per worker below which workers=null uses fewer processes
@@ -98,7 +99,8 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                     per_source.update(res["counts"])
             timings["parse"] = time.perf_counter() - t0
 
-            ctx = SanitizeContext(cfg.sanitizer, sorted(people))
+            ctx = SanitizeContext(cfg.sanitizer, sorted(people), key=run_key(cfg))
+            book = open_book(cfg, ctx.key)
             ctx_path = work / "ctx.pkl"
             ctx_path.write_bytes(pickle.dumps(ctx))
             rows = _batches(collapse(merge_runs(runs, work), quarantine), batch_bytes)
@@ -132,7 +134,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             outputs = Outputs(out, ctx.mode, opts.sample, parts=parts)
             starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
             keep = [(code[starts[b] : starts[b + 1]] == 0).tolist() for b in range(len(sizes))]
-            numbers = _learn(ctx.mode, work, keep)
+            numbers = _learn(ctx.mode, work, keep, book)
             finals = pool.ordered(final_task, ((numbers, str(work), b, k) for b, k in enumerate(keep)))
             targets = {t for t, _ in dup_of.values()}
             names: dict[int, str] = {}
@@ -161,13 +163,16 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     stats.check(bool(cfg.sanitizer.fail_on_leak))
 
 
-def _learn(mode: str, work: Path, keep: list[list[bool]]) -> str:
+def _learn(mode: str, work: Path, keep: list[list[bool]], book: Book | None = None) -> str:
     """Phase 2's numbering, learned in id order from the kept records' tokens and frozen, so
-    every batch can be numbered in parallel exactly as one sequential pass would."""
-    numberer = Numberer(mode)
+    every batch can be numbered in parallel exactly as one sequential pass would; numbers that
+    earlier runs gave (``book``) are kept, and the new ones are saved to it."""
+    numberer = Numberer(mode, book.tables if book else None)
     if mode != "redact":
         numberer.learn(tok for b, k in enumerate(keep)
                        for ok, toks in zip(k, read_tokens(str(work), b), strict=True) if ok for tok in toks)
+        if book is not None:
+            book.save(numberer.tables)
     numberer.frozen = True
     path = work / "numbers.pkl"
     path.write_bytes(pickle.dumps(numberer, protocol=pickle.HIGHEST_PROTOCOL))

@@ -34,6 +34,7 @@ from alchemy.engines.spark_session import local_path, parallelism, session, shar
 from alchemy.engines.spill import collapse
 from alchemy.engines.units import Unit, entries, group_units, plan_units, source_configs
 from alchemy.sanitize import SanitizeContext, SanitizeStats
+from alchemy.sanitize.pseudonyms import open_book, run_key
 
 log = logging.getLogger("alchemy")
 UNITS = "task int, source string, path string, content binary"
@@ -216,7 +217,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         # phase 1 onwards is sized by the records, not the raw exports (mostly JSON structure
         # in a REST export): a Python task per ~16 MB of records, fewer per-task costs
         m = min(n, parallelism(spark, size))
-        ctx = SanitizeContext(cfg.sanitizer, sorted(people))
+        ctx = SanitizeContext(cfg.sanitizer, sorted(people), key=run_key(cfg))
         # one shuffle: range-partitioned by id and sorted with the fullest copy of an id first, so
         # phase 1 collapses copies as it goes and reading the partitions in order later gives the
         # id order without another sort of the whole corpus
@@ -236,6 +237,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         mark("dedup")
         partitioned = cfg.engine.get("output", "single") == "partitioned"
         outputs = Outputs(out, ctx.mode, opts.sample, train=False)
+        outputs.book = open_book(cfg, ctx.key)
         target = (cfg.engine.get("output_dir") or str(out / "train")) if partitioned else None
         spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark), local)
         del local

@@ -246,7 +246,8 @@ def _learn(p1: Any, dup: Any, fate: Fates, outputs: Outputs,
         rows = p1.select("id", "source", "path", "reason", "toks").mapInArrow(
             _scan_fn(dup), "part int, blob binary").collect()
         parts = [pickle.loads(blob) for _, blob in sorted((r.part, r.blob) for r in rows)]
-    numberer = Numberer(outputs.mode)
+    book = outputs.book
+    numberer = Numberer(outputs.mode, book.tables if book else None)
     dropped: list[tuple[Any, ...]] = []
     prev = None
     for first, last, kept, drops, tokens in parts:
@@ -260,6 +261,8 @@ def _learn(p1: Any, dup: Any, fate: Fates, outputs: Outputs,
         if numberer.mode != "redact":
             numberer.learn(tuple(t.split(":", 1)) for t in tokens)
     numberer.frozen = True
+    if book is not None and numberer.mode != "redact":
+        book.save(numberer.tables)  # numbers earlier runs gave are kept, new ones remembered
     return numberer, dropped
 
 

@@ -113,7 +113,16 @@ _CARD_IIN = re.compile(r"4|5[0-9]|2(?:2[2-9]|[3-6]\d|7[01]|720|131)|3[47]|3(?:0[
 _NON_DIGIT = re.compile(r"\D")
 
 
+_GROUPS = re.compile(r"[ -]")
+
+
 def card_ok(candidate: str) -> bool:
+    """IIN, length and Luhn; a separated number is grouped as cards print (4-4-4-4, 4-6-5): an
+    8+6 digit "42202648 100644" (a git index line) is no card."""
+    groups = _GROUPS.split(candidate)
+    if len(groups) > 1 and (len(set(_GROUPS.findall(candidate))) > 1
+                            or [len(g) for g in groups[:3]] not in ([4, 4, 4][: len(groups[:3])], [4, 6, 5])):
+        return False
     digits = _NON_DIGIT.sub("", candidate)
     if len(digits) < 13 and not digits.startswith(("50", "56", "57", "58", "6")):
         return False  # 12 digits: Maestro only

@@ -7,18 +7,21 @@ context can be pickled to multiprocessing workers or broadcast to Spark executor
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets as _secrets
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from alchemy.records import Record
 from alchemy.sanitize import gate
 from alchemy.sanitize.checks import is_placeholder
 from alchemy.sanitize.detectors import find_spans, resolve
+from alchemy.sanitize.name_index import index_for
 from alchemy.sanitize.names import PERSON_KEYS, find_names, is_person, ner_available, ner_names, people_of
 from alchemy.sanitize.registry import compiled, detectors, normal
 from alchemy.sanitize.rules_tokens import pem_without_key
@@ -26,6 +29,7 @@ from alchemy.sanitize.tokens import _strings, render, scrub, token
 
 MODES = ("mask", "redact", "drop_record")
 PERSON_FIELDS = frozenset(PERSON_KEYS + ("people",))
+PRIVATE = ("emails", "aliases")  # meta that feeds phase 0 and never reaches the output
 _TYPE = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
@@ -36,6 +40,20 @@ class Phase1:
     record: Record | None
     counts: dict[str, int] = field(default_factory=dict)  # masks by type
     leaks: list[str] = field(default_factory=list)  # leak-gate findings by rule/type, never values
+
+
+@lru_cache(maxsize=16)
+def _networks(cidrs: tuple[str, ...]) -> tuple[Any, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def _in_networks(value: str, cidrs: tuple[str, ...]) -> bool:
+    """Inside one of ``sanitizer.ip_allow``'s networks (e.g. the private 10.0.0.0/8)."""
+    try:
+        addr = ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return any(addr.version == n.version and addr in n for n in _networks(cidrs))
 
 
 class SanitizeContext:
@@ -54,6 +72,9 @@ class SanitizeContext:
         self.skip = tuple(sorted(get("skip_types", []) or []))
         self.allow_patterns = tuple(str(p) for p in get("allowlist", []) or [])
         self.allow_values = frozenset(str(v) for v in get("allow_values", []) or [])
+        self.ip_allow = tuple(str(n) for n in get("ip_allow", []) or [])
+        for n in self.ip_allow:
+            ipaddress.ip_network(n, strict=False)  # a bad CIDR fails at start, not mid-run
         self.rules = tuple(self._rule(r) for r in get("rules", []) or [])
         for p in self.allow_patterns:
             re.compile(p)  # a bad regex fails at start, not mid-run
@@ -82,7 +103,9 @@ class SanitizeContext:
         new._known = frozenset(new.people)
         return new
 
-    def _allowed(self, value: str) -> bool:
+    def _allowed(self, value: str, kind: str = "") -> bool:
+        if kind == "IP" and self.ip_allow and _in_networks(value, self.ip_allow):
+            return True
         return value in self.allow_values or any(compiled(p).fullmatch(value) for p in self.allow_patterns)
 
     def spans(self, text: str, people: tuple[str, ...] = ()) -> list[tuple[int, int, str, str]]:
@@ -98,17 +121,19 @@ class SanitizeContext:
         ]
         owners: dict[tuple[int, int], str] = {}
         if self.names and "PERSON" not in self.skip:
-            for a, b, full in find_names(text, people or self.people):
+            names = people or self.people
+            for a, b, ident in find_names(text, names, self.strict):
                 found.append((a, b, "PERSON", 1))
-                owners[a, b] = full
+                owners[a, b] = ident
             if self.ner:
+                index = index_for(names)
                 for a, b, name in ner_names(text, self.ner_model):
                     found.append((a, b, "PERSON", 0))
-                    owners.setdefault((a, b), name)
+                    owners.setdefault((a, b), index.ident(name))
         out = []
         for a, b, kind, _ in resolve(found):
             value = text[a:b]
-            if not self._allowed(value):
+            if not self._allowed(value, kind):
                 out.append(
                     (a, b, kind, owners.get((a, b), value) if kind == "PERSON" else normal(kind, value))
                 )
@@ -159,24 +184,28 @@ class SanitizeContext:
                 self._collect(v, key, out)
         elif isinstance(value, dict):
             for k, v in value.items():
-                if k != "emails":
+                if k not in PRIVATE:
                     self._collect(v, k, out)
 
-    def _rebuild(self, value: Any, key: str, masked: Iterator[str], counts: Counter[str]) -> Any:
+    def _rebuild(
+        self, value: Any, key: str, masked: Iterator[str], counts: Counter[str], people: tuple[str, ...]
+    ) -> Any:
         if isinstance(value, str):
             if self._person_field(key, value):
                 counts["PERSON"] += 1
-                return self._person_token(value.strip())
+                return self._person_token(index_for(people).ident(value))
             return next(masked)
         if isinstance(value, list):
-            return [self._rebuild(v, key, masked, counts) for v in value]
+            return [self._rebuild(v, key, masked, counts, people) for v in value]
         if isinstance(value, dict):
-            return {k: self._rebuild(v, k, masked, counts) for k, v in value.items() if k != "emails"}
+            return {
+                k: self._rebuild(v, k, masked, counts, people) for k, v in value.items() if k not in PRIVATE
+            }
         return value
 
     def _person_token(self, name: str) -> str:
-        """Names recur in nearly every record (authors, mentions): their HMAC is worth keeping.
-        Only person names are memoised, and the context holds those names anyway."""
+        """The token of a person's identity (see name_index). Names recur in nearly every record
+        (authors, mentions): their HMAC is worth keeping; the context holds those names anyway."""
         memo = self._person_memo
         tok = memo.get(name)
         if tok is None:
@@ -196,11 +225,11 @@ class SanitizeContext:
         people = tuple(sorted(self._known | extra)) if extra else self.people
         counts: Counter[str] = Counter()
         strings = [rec.title, rec.text, rec.url]
-        meta_in = {k: v for k, v in rec.meta.items() if k != "emails"}
+        meta_in = {k: v for k, v in rec.meta.items() if k not in PRIVATE}
         self._collect(meta_in, "", strings)
         masked = self.mask_many(strings, counts, people)
         title, text, url = masked[:3]
-        meta = self._rebuild(meta_in, "", iter(masked[3:]), counts)
+        meta = self._rebuild(meta_in, "", iter(masked[3:]), counts, people)
         if self.mode == "drop_record" and any(n for k, n in counts.items() if k != "PERSON"):
             return Phase1(None, dict(counts))
         out = Record(rec.id, rec.source, rec.kind, title, text, url, rec.created_at, meta)

@@ -3,68 +3,54 @@
 Sources put the people a record names (authors, assignees, reporters, mentions, DOCX/PDF
 metadata) in ``meta``. The engine collects those names from *all* records before phase 1, so a
 person named in one record's metadata is also masked where another record's free text names
-them. Every full name matches, and so does each capitalised part of it ("Raman", "Priya").
+them. Where a match really names the person is decided in name_rules.py; every spelling of a
+person maps to one identity in name_index.py.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
+from alchemy.sanitize.name_index import ALIAS, WORD_ZIPF, identity, index_for, zipf
+from alchemy.sanitize.name_rules import find_names as _find
+
 log = logging.getLogger("alchemy")
 
 PERSON_KEYS = ("author", "assignee", "reporter", "creator", "last_modified_by", "committer", "merged_by")
-_STOP = {
-    "The",
-    "And",
-    "For",
-    "Will",
-    "May",
-    "June",
-    "April",
-    "August",
-    "Bot",
-    "Team",
-    "Admin",
-    "User",
-    "Mark",
-    "Page",
-    "Grant",
-    "Bill",
-    "Rose",
-    "Van",
-    "Von",
-    "Der",
-    "Den",
-    "Del",
-    "Dos",
-    "Das",
-    "Mac",
-    "Jr",
-    "Sr",
-    "Ops",
-    "Dev",
-    "Lead",
-    "Service",
-    "Support",
-    "Noreply",
-    "Github",
-    "Jira",
-    "Confluence",
-    "Build",
-    "Release",
-}
 
 
 def people_of(meta: dict[str, Any]) -> list[str]:
-    """The person names one record's metadata gives."""
+    """The person names one record's metadata gives, and ``handle\x1fFull Name`` for each handle
+    that ``meta["aliases"]`` ties to a person (a login, an e-mail local part)."""
     names = [p for p in meta.get("people", []) or [] if isinstance(p, str)]
     names += [meta[k] for k in PERSON_KEYS if isinstance(meta.get(k), str)]
-    return [n.strip() for n in names if is_person(n)]
+    out = [n.strip() for n in names if is_person(n)]
+    aliases = meta.get("aliases")
+    if isinstance(aliases, dict):
+        out += [f"{h.strip()}{ALIAS}{n.strip()}" for h, n in aliases.items()
+                if isinstance(h, str) and isinstance(n, str) and is_person(h) and is_person(n)]
+    return out
+
+
+_NOREPLY = re.compile(r"(?:\d+\+)?([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))@users\.noreply\.github\.com", re.I)
+
+
+def handle_aliases(pairs: Iterable[tuple[Any, Any]]) -> dict[str, str]:
+    """{handle: name} from (name, e-mail) pairs: the GitHub login of a noreply address, or a local
+    part that is no plain word ("kmatsuda@acme.io"; not "info@", "me@"), for ``meta["aliases"]``."""
+    out: dict[str, str] = {}
+    for name, email in pairs:
+        if not (isinstance(name, str) and isinstance(email, str) and is_person(name)):
+            continue
+        m = _NOREPLY.fullmatch(email.strip())
+        local = m.group(1) if m else email.strip().partition("@")[0]
+        if m or (len(local) >= 3 and not zipf(local) >= WORD_ZIPF and identity(local) != identity(name)):
+            out.setdefault(local, name.strip())
+    return out
 
 
 def is_person(name: str) -> bool:
@@ -83,76 +69,9 @@ def collect_people(metas: Iterable[dict[str, Any]]) -> list[str]:
     return sorted({n for meta in metas for n in people_of(meta)})
 
 
-def _ascii(s: str) -> str:
-    return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
-
-
-@lru_cache(maxsize=8)
-def name_matcher(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-    """One alternation over every full name, its accent-free spelling and its parts; longest first.
-
-    Returns the pattern and a map from each matchable string to the full name it stands for,
-    so "Priya", "Raman" and "Priya Raman" all become the same person's token.
-    """
-    owner: dict[str, str] = {}
-    for full in sorted(names):
-        for variant in dict.fromkeys((full, _ascii(full))):
-            if len(variant) >= 3:
-                owner.setdefault(variant, full)
-            if " " in variant:
-                for part in re.split(r"[\s._-]+", variant):
-                    if len(part) >= 3 and part[0].isupper() and part not in _STOP:
-                        owner.setdefault(part, full)
-    if not owner:
-        return None, owner
-    alt = "|".join(re.escape(k) for k in sorted(owner, key=len, reverse=True))
-    return re.compile(rf"(?:{alt})(?![\w>-])"), owner
-
-
-_LAST: list[Any] = [None, None]  # the run's names tuple and its automaton: found by identity,
-# since hashing a tuple of thousands of names for the lru_cache costs more than a record's scan
-
-
-@lru_cache(maxsize=8)
-def _automaton(names: tuple[str, ...]) -> Any:
-    """Aho-Corasick over every matchable spelling (ahocorasick_rs), with the full name of each;
-    None without the package."""
-    try:
-        import ahocorasick_rs
-    except ImportError:
-        return None
-    _, owner = name_matcher(names)
-    if not owner:
-        return None
-    spellings = list(owner)
-    return ahocorasick_rs.AhoCorasick(spellings), [owner[s] for s in spellings]
-
-
-def _free(text: str, a: int, b: int) -> bool:
-    """Not inside a longer word, a placeholder or a hyphenated name."""
-    before = text[a - 1] if a else " "
-    after = text[b] if b < len(text) else " "
-    return not (before.isalnum() or before in "_<-" or after.isalnum() or after in "_>-")
-
-
-def find_names(text: str, names: tuple[str, ...]) -> Iterator[tuple[int, int, str]]:
-    """(start, end, full name) of every known person in the text; longest match wins."""
-    auto = _LAST[1] if _LAST[0] is names else _automaton(names)
-    _LAST[:] = [names, auto]
-    if auto is None:
-        pattern, owner = name_matcher(names)
-        for m in pattern.finditer(text) if pattern is not None else ():
-            if _free(text, m.start(), m.end()):
-                yield m.start(), m.end(), owner[m.group()]
-        return
-    matcher, fulls = auto
-    # by start, the longest first: (a, -b) sorts natively, no key function per hit
-    found = sorted((a, -b, i) for i, a, b in matcher.find_matches_as_indexes(text, overlapping=True))
-    last = -1
-    for a, nb, i in found:
-        if a >= last and _free(text, a, -nb):
-            yield a, -nb, fulls[i]
-            last = -nb
+def find_names(text: str, names: tuple[str, ...], strict: bool = False) -> Iterator[tuple[int, int, str]]:
+    """(start, end, identity) of every known person the text names (see name_rules)."""
+    return _find(text, index_for(names), strict)
 
 
 @lru_cache(maxsize=2)

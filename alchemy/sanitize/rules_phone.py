@@ -19,8 +19,17 @@ def _digits(s: str) -> int:
     return len(s) - len(s.translate(_NO_DIGITS))
 
 
+_VERSION = re.compile(r"\+?\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.])")  # 2.27.0, +2.18.3 (a diff line)
+_HAS_DATE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\.\.")
+
+
+def _not_version(v: str) -> bool:
+    """No release header ("2.27.0 (2022-01-03)"), date or version range ("41.0.7...42.0.2")."""
+    return not (_VERSION.match(v) or _HAS_DATE.search(v))
+
+
 def _phone_intl(v: str) -> bool:
-    return 8 <= _digits(v) <= 15 and "\n" not in v
+    return 8 <= _digits(v) <= 15 and "\n" not in v and _not_version(v)
 
 
 _DATE = re.compile(r"\d{4}[-/.]\d{2}[-/.]\d{2}.*|\d{2}[-/.]\d{2}[-/.]\d{4}.*")
@@ -41,7 +50,7 @@ def _dotted(scan: Scan, start: int, end: int) -> bool:
 
 
 _PHONE_WORDS = C(
-    r"(?:phone|mobile|tel|telephone|fax|desk|cell|call(?: me)?(?: on| at)?|reach(?: me)? at|text me"
+    r"(?<![a-z])(?:phone|mobile|tel|telephone|fax|desk|cell|call(?: me)?(?: on| at)?|reach(?: me)? at|text me"
     r"|sms|whatsapp|answering at|messages to|contact|hotline|office|ph\.?|☎)[^\n0-9]{0,12}$"
 )
 _PHONE_AFTER = C(r"[ -]?\(?(?:office|fax|mobile|cell|home|work|desk)\b")
@@ -52,7 +61,7 @@ def _phone_context(scan: Scan):
     for a, b in scan.windows():
         v = scan.text[a:b]
         d = _digits(v)
-        if not 7 <= d <= 15 or _DATE_OR_IP.fullmatch(v):
+        if not 7 <= d <= 15 or _DATE_OR_IP.fullmatch(v) or not _not_version(v):
             continue
         if _PHONE_WORDS.search(scan.low, max(0, a - 40), a) or _PHONE_AFTER.match(scan.low, b):
             yield a, b, "PHONE"
@@ -66,7 +75,9 @@ def _phone_bound(scan: Scan, start: int, end: int) -> bool:
     t = scan.text
     nxt = t[end : end + 2]
     return (
-        not nxt[:1].isdigit()
+        not (start > 0 and t[start - 1].isalnum())  # "2003-07-08": "003-07-08" is inside a number
+        and _not_version(t[start:end])
+        and not nxt[:1].isdigit()
         and not (nxt[:1].isalpha() and not _EXT.match(nxt))
         and _dotted(scan, start, end)
     )

@@ -41,7 +41,14 @@ def _emails(scan: Scan):
             scp = scp or (
                 start > 0 and text[start - 1] == ":" and _URL_USER.search(text, max(0, start - 140), start)
             )
-            if len(labels) > 1 and labels[-1].lower() not in _FILE_TLD and not scp and local[-1] not in ".":
+            userinfo = text[max(0, start - 3) : start] == "://"  # http://localhost@other.com: a URL
+            if (
+                len(labels) > 1
+                and labels[-1].lower() not in _FILE_TLD
+                and not (scp or userinfo or reserved_domain(labels))
+                and local[-1] not in "."
+                and any(c.isalnum() for c in local)  # "+@pytest.mark" in a diff is a decorator
+            ):
                 yield start, end, "EMAIL"
             i = text.find("@", max(end, i + 1))
         else:
@@ -49,6 +56,14 @@ def _emails(scan: Scan):
 
 
 _URL_USER = C(r"://[^\s/@]{0,128}:$")
+_RESERVED_TLD = frozenset(("example", "test", "invalid", "localhost"))  # RFC 2606 / RFC 6761
+_RESERVED_SLD = frozenset(("example.com", "example.net", "example.org"))
+
+
+def reserved_domain(labels: list[str]) -> bool:
+    """An RFC 2606 name (example.com, *.example, *.test, ...): no one's address, kept as written."""
+    low = [x.lower() for x in labels]
+    return low[-1] in _RESERVED_TLD or ".".join(low[-2:]) in _RESERVED_SLD
 
 
 _VERSION_BEFORE = C(r"(?:v|version|ver|release|==|>=|<=|~=|\^|build)[ \t:=]{0,2}$", re.I)
@@ -63,12 +78,25 @@ def _ip_context(scan: Scan, start: int, end: int) -> bool:
     return not _VERSION_BEFORE.search(text, max(0, start - 10), start)
 
 
+_DOC_V4 = ("192.0.2.", "198.51.100.", "203.0.113.")  # RFC 5737: for documentation only
+
+
 def _ipv4_ok(v: str) -> bool:
+    """A routable address: loopback, 0.0.0.0/8, broadcast, link-local, multicast and the RFC 5737
+    documentation ranges are kept (private ranges are masked unless ``sanitizer.ip_allow``)."""
     parts = v.split(".")
     if not all(int(p) < 256 and (p == "0" or p[0] != "0") for p in parts):
         return False
     first = int(parts[0])
-    return first not in (0, 127, 255) and v != "1.2.3.4" and not v.startswith("169.254.")  # link-local
+    return (
+        first not in (0, 127, 255)
+        and not 224 <= first < 240
+        and v != "1.2.3.4"
+        and not v.startswith(("169.254.", *_DOC_V4))
+    )
+
+
+_DOC_V6 = ipaddress.IPv6Network("2001:db8::/32")  # RFC 3849
 
 
 def _ipv6_ok(v: str) -> bool:
@@ -80,7 +108,7 @@ def _ipv6_ok(v: str) -> bool:
         addr = ipaddress.IPv6Address(v)
     except ValueError:
         return False
-    return not (addr.is_loopback or addr.is_unspecified)
+    return not (addr.is_loopback or addr.is_unspecified or addr in _DOC_V6 or addr.is_multicast)
 
 
 def _ssn_ok(v: str) -> bool:

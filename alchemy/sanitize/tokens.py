@@ -50,9 +50,10 @@ class Numberer:
     never values. In ``redact`` mode every token becomes ``<TYPE>``.
     """
 
-    def __init__(self, mode: str = "mask") -> None:
+    def __init__(self, mode: str = "mask", prior: dict[str, dict[str, int]] | None = None) -> None:
         self.mode = mode
-        self.tables: dict[str, dict[str, int]] = {}
+        # prior: numbers given by earlier runs (pseudonyms.Book); new digests continue after them
+        self.tables: dict[str, dict[str, int]] = {k: dict(v) for k, v in (prior or {}).items()}
         self.frozen = False  # True: a complete table, so record() is a pure lookup (parallel-safe)
 
     @staticmethod
@@ -66,7 +67,8 @@ class Numberer:
         freeze: the distributed form of phase 2 (collect, order, broadcast, map in parallel)."""
         for kind, dig in tokens:
             table = self.tables.setdefault(kind, {})
-            table.setdefault(dig, len(table) + 1)
+            if dig not in table:
+                table[dig] = len(table) + 1
         self.frozen = True
         return self
 

@@ -24,7 +24,7 @@ from .markup.common import fence, md_table, rel_path, tidy, uniq
 from .markup.layout import clean_pages
 
 PATTERNS = ("**/*.pdf", "**/*.docx", "**/*.pptx", "**/*.md", "**/*.markdown", "**/*.txt",
-            "**/*.html", "**/*.htm", "**/*.eml")
+            "**/*.rst", "**/*.rest", "**/*.html", "**/*.htm", "**/*.eml")
 SOURCE = "documents"
 _MONOSPACE = {"consolas", "courier new", "courier", "menlo", "monaco", "lucida console",
               "source code pro", "dejavu sans mono", "liberation mono", "cascadia code"}
@@ -82,21 +82,33 @@ def _reader(suffix: str, parser: str) -> tuple[Callable[[Path], Reading], str]:
         if parser == "unstructured" or unstructured_docs.available(suffix):
             return unstructured_docs.read, "unstructured"
     return {".pdf": _pdf, ".docx": _docx, ".pptx": _pptx, ".eml": _eml, ".html": _html,
-            ".htm": _html}.get(suffix, _plain), "native"
+            ".htm": _html, ".rst": _rst, ".rest": _rst}.get(suffix, _plain), "native"
 
 
-def _plain(path: Path) -> tuple[str, str, dict[str, Any]]:
+def _text(path: Path) -> str:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Unusable(f"not UTF-8: {exc.reason} at byte {exc.start}") from None
     if _binary(text):
         raise Unusable("binary content, not text")
-    title = ""
-    if path.suffix.lower() == ".md":  # front-matter title, else the first "# " heading
-        front = re.match(r"---\n(?:.*\n)*?title:\s*(.+?)\s*\n(?:.*\n)*?---\n", text)
-        heading = front or re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
-        title = heading.group(1).strip("\"'") if heading else ""
+    return text
+
+
+def _plain(path: Path) -> tuple[str, str, dict[str, Any]]:
+    text, title = _text(path), ""
+    if path.suffix.lower() in (".md", ".markdown"):  # setext headings as "#"; the first is the title
+        from .markup.markdown import markdown_title, setext_to_atx
+
+        text = setext_to_atx(text)
+        title = markdown_title(text)
+    return title, text, {}
+
+
+def _rst(path: Path) -> tuple[str, str, dict[str, Any]]:
+    from .markup.rst import rst_to_text
+
+    title, text = rst_to_text(_text(path))
     return title, text, {}
 
 

@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ..records import Quarantine, Record
+from ..sanitize.names import handle_aliases
 from . import bounded
 from .markup.common import fence, rel_path, tidy, uniq
 
 PATTERNS = ("**/*.commits.jsonl",)
+REPORTS_UNREAD = False  # a folder of repositories and bundles: its other files are no exports
 SOURCE = "git"
 _FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%s%x00%b%x00"
 _FIELDS = ("sha", "parents", "author_name", "author_email", "date", "subject", "body")
@@ -241,12 +243,13 @@ def _record(c: Mapping[str, Any], repo: str, rel: str, cfg: Mapping[str, Any]) -
     trailers = _TRAILER.findall(str(c.get("body") or ""))
     names = [c.get("author_name")] + [n for n, _ in trailers]
     emails = [c.get("author_email")] + [e for _, e in trailers]
+    aliases = handle_aliases(zip(names, emails, strict=True))  # logins and usernames, never output
     return Record(
         id=f"{SOURCE}:{repo}@{sha[:12]}", source=SOURCE, kind="merge" if merge else "commit",
         title=subject, text=tidy("\n".join(lines)),
         url=url.format(repo=repo, sha=sha) if url else "", created_at=str(c.get("date") or ""),
         meta={"path": rel, "sha": sha, "repo": repo, "author": c.get("author_name") or "",
               "people": [p for p in uniq(names) if not p.endswith("[bot]")],
-              "emails": uniq(emails),
+              "emails": uniq(emails), **({"aliases": aliases} if aliases else {}),
               "pr_number": c.get("pr_number"), "is_merge": merge},
     )

@@ -16,6 +16,8 @@ from typing import Any
 from omegaconf import DictConfig
 
 from alchemy.engines import select_engine
+from alchemy.engines.output import QUARANTINE, write_quarantine
+from alchemy.records import Quarantine
 from alchemy.stages import StageContext
 
 
@@ -24,6 +26,25 @@ def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
     if cfg.engine.get("output", "single") == "single":
         return {}
     return {"output": cfg.engine.output, "output_dir": cfg.engine.get("output_dir")}
+
+
+def _report_unsupported(inventory: dict[str, Any], out: Path, metrics: dict[str, Any]) -> None:
+    """Files a source does not read, from the ingest inventory: each path in quarantine.jsonl
+    (reason "unsupported type (.ext)"), counts by extension in report.json."""
+    entries = [Quarantine(name, rel, f"unsupported type ({Path(rel).suffix.lower() or 'no extension'})")
+               for name, entry in sorted(inventory.items()) for rel in entry.get("unsupported", [])]
+    if not entries:
+        return
+    path = out / QUARANTINE
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    write_quarantine(out, rows + [e.to_dict() for e in entries])
+    metrics["quarantined"] = metrics.get("quarantined", 0) + len(entries)
+    counts: dict[str, dict[str, int]] = {}
+    for e in entries:
+        ext = Path(e.path).suffix.lower() or "(none)"
+        counts.setdefault(e.source, {})[ext] = counts.setdefault(e.source, {}).get(ext, 0) + 1
+    metrics["unsupported"] = counts
 
 
 def run(ctx: StageContext) -> None:
@@ -41,6 +62,7 @@ def run(ctx: StageContext) -> None:
     else:
         from alchemy.engines.python import run_clean
     run_clean(ctx.cfg, inventory, ctx.out, ctx.metrics)
+    _report_unsupported(inventory, ctx.out, ctx.metrics)
     if ctx.cfg.engine.get("output") == "partitioned" and ctx.cfg.engine.get("output_dir"):
         # the parts live outside the artifact: later stages find them through this pointer
         (ctx.out / "train_location.json").write_text(json.dumps({"parts": str(ctx.cfg.engine.output_dir)}))

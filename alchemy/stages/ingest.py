@@ -37,6 +37,11 @@ def enabled_sources(cfg: DictConfig) -> dict[str, DictConfig]:
 
 
 def _raw_dir(name: str, scfg: DictConfig) -> Path:
+    if not scfg.get("raw_dir"):
+        live_hint = "" if name == "documents" else " (or its URL/repos for a live pull)"
+        raise ConfigError(f"source.{name}.raw_dir is not set: set source.{name}.raw_dir=PATH to the "
+                          f"folder holding your {name} exports{live_hint}; only source=sample reads "
+                          "the shipped sample data")
     raw = Path(scfg.raw_dir).expanduser()
     if not raw.is_dir():
         raise ConfigError(f"source.{name}.raw_dir: folder '{raw}' does not exist; set "
@@ -47,6 +52,25 @@ def _raw_dir(name: str, scfg: DictConfig) -> Path:
 def source_files(name: str, raw: Path) -> list[Path]:
     module = sources.get(name)
     return sorted({p for pat in module.PATTERNS for p in raw.glob(pat) if p.is_file()})
+
+
+def unread_files(name: str, raw: Path, files: list[Path]) -> list[Path]:
+    """Files in raw_dir that the source does not read (hidden files and folders aside): each
+    is reported, never skipped in silence. A source with ``REPORTS_UNREAD = False`` (git:
+    repositories hold anything) reports none."""
+    if not getattr(sources.get(name), "REPORTS_UNREAD", True):
+        return []
+    read = set(files)
+    return sorted(p for p in raw.rglob("*") if p.is_file() and p not in read
+                  and not any(part.startswith(".") for part in p.relative_to(raw).parts))
+
+
+def by_extension(paths: list[Path]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for p in paths:
+        ext = p.suffix.lower() or "(none)"
+        counts[ext] = counts.get(ext, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def state_root(cfg: DictConfig) -> Path:
@@ -92,6 +116,7 @@ def run(ctx: StageContext) -> None:
     by_source: dict[str, int] = {}
     pulls: dict[str, Any] = {}
     total_bytes = 0
+    unsupported: dict[str, dict[str, int]] = {}
     for name, scfg in enabled_sources(ctx.cfg).items():
         if live.mirrored(name, scfg):
             key = _memo_key(ctx.cfg, name, OmegaConf.to_container(scfg, resolve=True))
@@ -106,12 +131,22 @@ def run(ctx: StageContext) -> None:
         else:
             raw = _raw_dir(name, scfg)
             files = source_files(name, raw)
+            ctx.log.info("source %s: reading %d files from %s", name, len(files), raw)
             inventory[name] = {"raw_dir": str(raw), "files": [str(f) for f in files]}
+            unread = unread_files(name, raw, files)
+            if unread:
+                inventory[name]["unsupported"] = [str(f.relative_to(raw)) for f in unread]
+                unsupported[name] = by_extension(unread)
+                ctx.log.warning("source %s: %d files not read (unsupported type: %s); each is listed "
+                                "in quarantine.jsonl", name, len(unread),
+                                ", ".join(f"{k} {v}" for k, v in unsupported[name].items()))
         if not files:
             ctx.log.warning("source %s: no files found", name)
         by_source[name] = len(files)
         total_bytes += sum(f.stat().st_size for f in files)
     (ctx.out / "inventory.json").write_text(json.dumps(inventory, indent=2), encoding="utf-8")
     ctx.metrics.update(files=sum(by_source.values()), by_source=by_source, bytes=total_bytes)
+    if unsupported:
+        ctx.metrics["unsupported"] = unsupported
     if pulls:
         ctx.metrics["pulled"] = pulls

@@ -18,6 +18,7 @@ from typing import Any
 from alchemy.records import read_corpus, write_jsonl
 from alchemy.stages import ConfigError, StageContext
 from alchemy.synth.dataset import eval_documents, row, split_and_dedup
+from alchemy.synth.offline_git import trivial
 
 GENERATORS = ("offline", "litellm")
 MAX_LISTED = 1000  # record ids listed in report.json (records that gave no pair)
@@ -68,7 +69,7 @@ def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any],
     n_facts = 0
     for rec in records:
         # What a pair may draw on: the record's text, title and metadata (a commit's sha, ...).
-        doc = "\n".join([rec.get("title", ""), rec["text"],
+        doc = "\n".join([rec.get("title", ""), rec["text"], str(rec.get("created_at", "")),
                          *(str(v) for v in rec.get("meta", {}).values())])
         kept = 0
         facts = extract(rec, scfg.max_facts_per_record) if scfg.facts else []
@@ -139,6 +140,12 @@ def run(ctx: StageContext) -> None:
     records = list(read_corpus(ctx.inputs["clean"]))
     ctx.metrics.update(generator=scfg.generator, model=scfg.model, records=len(records))
     facts: list[Any] = []
+    skipped = Counter(reason for rec in records if (reason := trivial(rec)))
+    if skipped:  # merges of branches, messages that say nothing: no material for any generator
+        records = [rec for rec in records if not trivial(rec)]
+        ctx.metrics["commits_skipped"] = dict(skipped)
+        ctx.log.info("synth: %d commits skipped (%s)", sum(skipped.values()),
+                     ", ".join(f"{k} {v}" for k, v in sorted(skipped.items())))
     if scfg.generator == "offline":
         rows = _offline(records, scfg, ctx.metrics, facts)
     else:

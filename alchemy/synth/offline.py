@@ -2,10 +2,10 @@
 
 Every answer is text taken from the record itself: a section under its heading, a table row's
 cells, a definition sentence, an issue's description, decision and resolution, a PR's what,
-why and testing, a commit's message and files. Nothing is invented, and the wording of each
-question is picked deterministically from the record id, so the same corpus always gives the
-same pairs. Documents and pages get questions in their own language (English, German, French,
-Spanish); Jira, GitHub and git questions are English.
+why and testing, a commit's why/when/what from its message and diff (offline_git.py). Nothing
+is invented, and the wording of each question is picked deterministically from the record id,
+so the same corpus always gives the same pairs. Documents and pages get questions in their own
+language (English, German, French, Spanish); Jira, GitHub and git questions are English.
 """
 
 from __future__ import annotations
@@ -90,19 +90,9 @@ def _pull_request(rec: dict[str, Any], secs: list, limit: int) -> Iterator[tuple
 
 
 def _commit(rec: dict[str, Any], secs: list, limit: int) -> Iterator[tuple[str, str, str]]:
-    meta = rec.get("meta", {})
-    sha = str(meta.get("sha", ""))[:10]
-    head = (secs[0][1] if secs and not secs[0][0] else rec["text"]).split("```")[0]
-    message = head.split("\nAuthor:")[0].strip() or rec["title"]
-    files = [ln for ln in head.split("Files changed:")[-1].splitlines() if ln.startswith("- ")]
-    if rec.get("kind") == "merge" and meta.get("pr_number"):
-        q = f"Which commit merged PR #{meta['pr_number']}, and what did it bring in?"
-    else:
-        q = pick([f"What did commit {sha} change?", f"What was commit {sha} ('{rec['title']}') for?"],
-                 rec["id"])
-    answer = f"Commit {sha}: {message}"
-    answer += "\n\nFiles changed:\n" + "\n".join(files[:12]) if files else ""
-    yield "summary", q, clip(answer, limit)
+    from alchemy.synth.offline_git import commit_pairs
+
+    yield from commit_pairs(rec, limit)
 
 
 def _document(rec: dict[str, Any], secs: list, limit: int) -> Iterator[tuple[str, str, str]]:

@@ -25,23 +25,41 @@ from .http import AccessError
 from .mirror import Mirror, scope_key
 
 
+def _is_repo(p: Path) -> bool:
+    return (p.suffix == ".bundle" and p.is_file()) or (p / ".git").exists() or (p / "HEAD").is_file()
+
+
 def repo_paths(scfg: Mapping[str, Any]) -> list[Path]:
-    """Every repository the ``repos`` patterns name (folders with .git, bare repos, bundles)."""
-    raw = Path(str(scfg.get("raw_dir") or ".")).expanduser()
+    """Every repository the ``repos`` patterns name (folders with .git, bare repos, bundles).
+
+    A relative pattern is taken from ``raw_dir`` when it is set, else from the working
+    directory; no ``repos`` with a ``raw_dir`` means every repository in it. A path that does
+    not exist or is not a repository, a glob that names none, or neither setting is the user's
+    to fix (AccessError -> exit 2), never an empty corpus."""
+    raw_dir = scfg.get("raw_dir")
+    patterns = [os.path.expanduser(str(p)) for p in scfg.get("repos") or (["*"] if raw_dir else [])]
+    if not patterns:
+        raise AccessError("source.git: no repositories given: set source.git.repos=[/path/to/repo] "
+                          "(folders, bare repos, *.bundle, globs) or source.git.raw_dir=FOLDER of them")
+    base = Path(str(raw_dir)).expanduser() if raw_dir else Path.cwd()
+    if raw_dir and not base.is_dir() and not all(os.path.isabs(p) for p in patterns):
+        raise AccessError(f"source.git.raw_dir: folder '{base}' does not exist; set "
+                          "source.git.raw_dir=PATH, or give absolute paths in source.git.repos")
     found: set[Path] = set()
-    for pattern in scfg.get("repos") or ["*"]:
-        pattern = os.path.expanduser(str(pattern))
-        if not os.path.isabs(pattern):
-            if not raw.is_dir():
-                raise AccessError(f"source.git.raw_dir: folder '{raw}' does not exist; set "
-                                  "source.git.raw_dir=PATH, or give absolute paths in "
-                                  "source.git.repos")
-            pattern = str(raw / pattern)
-        for hit in glob.glob(pattern):
-            p = Path(hit)
-            if (p.suffix == ".bundle" and p.is_file()) or (p / ".git").exists() \
-                    or (p / "HEAD").is_file():
-                found.add(p.resolve())
+    for pattern in patterns:
+        full = pattern if os.path.isabs(pattern) else str(base / pattern)
+        if not glob.has_magic(pattern):
+            path = Path(full)
+            if not path.exists():
+                raise AccessError(f"source.git.repos: '{full}' does not exist")
+            if not _is_repo(path):
+                raise AccessError(f"source.git.repos: '{full}' is not a git repository (no .git, "
+                                  "not a bare repository, not a .bundle file)")
+        hits = [Path(h) for h in glob.glob(full) if _is_repo(Path(h))]
+        if not hits:
+            raise AccessError(f"source.git.repos: no git repository matches '{full}'")
+        found.update(h.resolve() for h in hits)
+    log.info("source.git: reading %s", ", ".join(str(p) for p in sorted(found)))
     return sorted(found)
 
 
