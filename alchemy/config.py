@@ -186,9 +186,9 @@ class SynthConfig:
     dedup_threshold: float = 0.8  # question similarity (Jaccard) above which a pair is dropped
     sections: bool = True  # offline: pairs per section, table row, issue, PR, commit
     facts: bool = True  # offline: atomic facts, several questions each (synth/knowledge.py)
-    questions_per_fact: int = 3  # training questions per fact; one more form is held out for eval
+    questions_per_fact: int = 2  # training questions per fact; one more form is held out for eval
     max_facts_per_record: int = 60
-    grounded_fraction: float = 0.15  # share of short-answer train pairs also written with passages (RAFT)
+    grounded_fraction: float = 0.08  # share of short-answer train pairs also written with passages (RAFT)
     grounded_no_oracle: float = 0.2  # of those, passages without the answer -> "the sources do not say"
 
 
@@ -326,10 +326,10 @@ class ServeConfig:
 class RetrievalConfig:
     method: str = "bm25"  # none | bm25 | dense | hybrid (dense: pip install -e ".[dense]")
     k: int = 3  # passages put in front of a question
-    chunk_tokens: int = 160  # passage size (the synth chunker, smaller pieces)
+    chunk_tokens: int = 120  # passage size (the synth chunker, smaller pieces)
     overlap_tokens: int = 24
     min_tokens: int = 24
-    max_context_tokens: int = 480  # passages are trimmed, best first, to fit this many tokens
+    max_context_tokens: int = 360  # passages are trimmed, best first, to fit this many tokens
     dense_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # hub id or folder
     rrf_k: int = 60  # hybrid: reciprocal rank fusion constant
 

@@ -20,16 +20,15 @@ from omegaconf import DictConfig, OmegaConf
 
 from alchemy import __version__
 from alchemy.cache import ArtifactStore, fingerprint
-from alchemy.stages import ORDER, STAGES, ConfigError, StageContext, check_stage_names
+from alchemy.errors import ConfigError, StageFailed
+from alchemy.stages import ORDER, STAGES, StageContext, check_stage_names
+
+__all__ = ["ANSWERING", "Runner", "StageFailed"]
 
 log = logging.getLogger("alchemy")
 
 
 ANSWERING = ("infer", "serve")  # stages that answer with an adapter: this run's, or infer.adapter
-
-
-class StageFailed(RuntimeError):
-    """A stage raised; its partial artifact was discarded."""
 
 
 def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:

@@ -16,7 +16,7 @@ import platform
 import shutil
 from typing import Any
 
-from alchemy.stages import ConfigError
+from alchemy.errors import ConfigError
 
 log = logging.getLogger("alchemy")
 ENGINES = ("auto", "python", "spark")

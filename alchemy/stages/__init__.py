@@ -9,28 +9,13 @@ stage actually runs, so heavy libraries load only when needed.
 from __future__ import annotations
 
 import importlib
-import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import DictConfig
+from alchemy.context import StageContext
+from alchemy.errors import ConfigError
 
-
-class ConfigError(ValueError):
-    """A problem with the user's configuration; the CLI exits with code 2."""
-
-
-@dataclass
-class StageContext:
-    """What a running stage gets: the config, where to write, and its inputs' folders."""
-
-    cfg: DictConfig
-    out: Path  # temporary folder; renamed into the cache when run() returns
-    inputs: dict[str, Path]
-    metrics: dict[str, Any]  # figures for report.json, filled by the stage
-    cache_dir: Path  # shared cache root (e.g. converted models live under cache_dir/models)
-    log: logging.Logger = field(default_factory=lambda: logging.getLogger("alchemy"))
+__all__ = ["ORDER", "STAGES", "ConfigError", "Stage", "StageContext", "check_stage_names"]
 
 
 @dataclass(frozen=True)

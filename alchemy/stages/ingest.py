@@ -86,7 +86,7 @@ def sync(cfg: DictConfig, name: str, scfg: DictConfig) -> live.Pulled:
     except live.AccessError as exc:  # bad token, URL, repo name: the user's to fix (exit 2)
         raise ConfigError(str(exc)) from None
     except live.PullError as exc:  # the server stayed down through the retries (exit 1)
-        from alchemy.runner import StageFailed
+        from alchemy.errors import StageFailed
 
         raise StageFailed(f"stage 'ingest' failed: {exc}") from None
     _PULLED[_memo_key(cfg, name, plain)] = pulled

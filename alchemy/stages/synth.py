@@ -10,13 +10,13 @@ the artifact (``<paths.cache_dir>/synth_calls/``), so a failed or killed run res
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 from typing import Any
 
 from alchemy.records import read_corpus, write_jsonl
 from alchemy.stages import ConfigError, StageContext
+from alchemy.synth.client import api_key  # noqa: F401 - re-exported for callers
 from alchemy.synth.dataset import eval_documents, row, split_and_dedup
 from alchemy.synth.offline_git import trivial
 
@@ -177,14 +177,3 @@ def run(ctx: StageContext) -> None:
     if not n_train:
         raise RuntimeError("synth produced no training pairs: is train.jsonl empty? "
                            f"figures: {json.dumps(ctx.metrics, default=str)[:1500]}")
-
-
-def api_key(scfg: Any) -> str | None:
-    """The key from the environment variable that ``synth.api_key_env`` names."""
-    if not scfg.api_key_env:
-        return None
-    key = os.environ.get(scfg.api_key_env)
-    if not key:
-        raise ConfigError(f"synth.api_key_env: the environment variable {scfg.api_key_env} "
-                          f"is not set (synth.model={scfg.model})")
-    return key

@@ -12,10 +12,12 @@ bytes would otherwise hold a call forever.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from alchemy.errors import ConfigError
 from alchemy.synth.limits import CircuitBreaker, RateLimiter, backoff, retry_after
 
 
@@ -144,3 +146,14 @@ class LLMClient:
                 content = ""  # a null content is an empty reply, judged by the validator
             return Reply(content=content, prompt_tokens=p, completion_tokens=c, retries=retry)
         raise CallFailed("retries_exhausted")
+
+
+def api_key(scfg: Any) -> str | None:
+    """The key from the environment variable that ``synth.api_key_env`` names."""
+    if not scfg.api_key_env:
+        return None
+    key = os.environ.get(scfg.api_key_env)
+    if not key:
+        raise ConfigError(f"synth.api_key_env: the environment variable {scfg.api_key_env} "
+                          f"is not set (synth.model={scfg.model})")
+    return key

@@ -58,7 +58,7 @@ class Fact:
 
 def entity_of(text: str) -> str | None:
     """The first identifier-like name in ``text`` (``ledger-service``, ``PAY-227``, ``PgBouncer``)."""
-    m = _IDENT.search(text)
+    m = _IDENT.search(_PLACEHOLDER.sub(" ", text))  # a masked person is never the entity
     return m.group(0).strip("`") if m else None
 
 
@@ -67,7 +67,7 @@ def _clean(text: str) -> str:
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     text = re.sub(r"^\s*[-*]?\s*\[[ xX]\]\s*", "", text)  # a checklist box
     text = re.sub(r"^\s*<[A-Z][A-Z0-9_]*>\s*(\([^)]*\))?\s*(replied)?:\s*", "", text)  # "<PERSON_1> (date):"
-    return re.sub(r"\s+", " ", text).strip(" -*>\t")
+    return re.sub(r"\s+", " ", text).lstrip(" -*>\t").rstrip(" -*\t")  # never a placeholder's ">"
 
 
 def _values(sentence: str, entity: str) -> list[str]:
@@ -166,7 +166,7 @@ def extract(rec: dict[str, Any], max_facts: int = 60) -> list[Fact]:
             n = len(sent.split())
             if n < 5 or n > 40 or _KV.match(unit) or sent.endswith(":"):
                 continue
-            m = _SUBJECT.search(" ".join(sent.split()[:5]))
+            m = _SUBJECT.search(_PLACEHOLDER.sub(" ", " ".join(sent.split()[:5])))
             subject = entity if entity.lower() in sent.lower() or not m else m.group(0).strip("`")
             named = _named(sent, subject)
             for value in _values(named, subject)[:1]:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from alchemy.synth.offline_rules import definitions, phrase, pick, plain, sections, subtree, tables
+from alchemy.synth.offline_rules import clip, definitions, phrase, pick, plain, sections, subtree, tables
 from alchemy.synth.prompts import detect_language
 
 _COMMENT_HEAD = re.compile(r"^\*\*(.+?)\*\*\s*(\([^)]*\))?:?\s*")
@@ -30,18 +30,6 @@ _TOPICS = [("decision", "What was decided in {key} ('{title}')?"),
            ("plan", "What is the plan in {key} ('{title}')?"),
            ("impact", "What was the impact described in {key}?"),
            ("steps", "What are the steps in {key}?")]
-
-
-def clip(text: str, limit: int) -> str:
-    """Cut at the last sentence or line end before ``limit`` characters."""
-    text = text.strip()
-    if len(text) <= limit:
-        return text
-    head = text[:limit]
-    if head.count("```") % 2:  # never leave a code fence open
-        head = head[: head.rfind("```")]
-    cut = max(head.rfind(". "), head.rfind(".\n"), head.rfind("\n"))
-    return (head[: cut + 1] if cut > limit // 3 else head).strip()
 
 
 def _issue(rec: dict[str, Any], secs: list, limit: int) -> Iterator[tuple[str, str, str]]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from alchemy.synth.offline_rules import pick
+from alchemy.synth.offline_rules import clip, pick
 
 _FILE = re.compile(r"^- ([AMDRC]) (.+?) \((?:\+(\d+) -(\d+)|binary)\)$", re.M)
 _DIFF = re.compile(r"```diff\n(.*?)(?:\n```|\Z)", re.S)
@@ -175,6 +175,5 @@ def commit_pairs(rec: dict[str, Any], limit: int) -> Iterator[tuple[str, str, st
 
 
 def _clip(text: str, limit: int) -> str:
-    from alchemy.synth.offline import clip
 
     return clip(text, limit)

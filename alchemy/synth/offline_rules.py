@@ -137,3 +137,15 @@ def definitions(text: str) -> list[tuple[str, str]]:
 def plain(cell: str) -> str:
     """A table cell without Markdown emphasis or code marks."""
     return re.sub(r"(\*\*|\*|`)([^*`]+)\1", r"\2", cell).strip()
+
+
+def clip(text: str, limit: int) -> str:
+    """Cut at the last sentence or line end before ``limit`` characters."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    if head.count("```") % 2:  # never leave a code fence open
+        head = head[: head.rfind("```")]
+    cut = max(head.rfind(". "), head.rfind(".\n"), head.rfind("\n"))
+    return (head[: cut + 1] if cut > limit // 3 else head).strip()

@@ -14,8 +14,9 @@ import json
 from collections import Counter
 from typing import Any
 
+from alchemy.context import StageContext
+from alchemy.errors import ConfigError
 from alchemy.records import write_jsonl
-from alchemy.stages import ConfigError, StageContext
 from alchemy.synth.chunker import Chunk, chunk_record, skip_reason
 from alchemy.synth.dataset import row
 
@@ -90,9 +91,8 @@ def generate(ctx: StageContext, records: list[dict[str, Any]]) -> list[dict[str,
     """Training rows from the LLM, or None after a dry run."""
     from tqdm import tqdm
 
-    from alchemy.stages.synth import api_key
     from alchemy.synth.callcache import CallCache
-    from alchemy.synth.client import SynthAborted
+    from alchemy.synth.client import SynthAborted, api_key
     from alchemy.synth.cost import json_mode_supported, prices
     from alchemy.synth.llm import LLMGenerator
 

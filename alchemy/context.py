@@ -1,0 +1,22 @@
+"""What a running stage gets (the stage contract's one argument); imports nothing of alchemy."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig
+
+
+@dataclass
+class StageContext:
+    """The config, where to write, and the inputs' folders."""
+
+    cfg: DictConfig
+    out: Path  # temporary folder; renamed into the cache when run() returns
+    inputs: dict[str, Path]
+    metrics: dict[str, Any]  # figures for report.json, filled by the stage
+    cache_dir: Path  # shared cache root (e.g. converted models live under cache_dir/models)
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("alchemy"))
