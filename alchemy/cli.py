@@ -18,6 +18,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from alchemy.config import CONF_DIR, register_configs
+from alchemy.help import register as register_help
 
 log = logging.getLogger("alchemy")
 _task_started = False
@@ -82,6 +83,7 @@ def main() -> None:
     """Console script `alchemy`."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     register_configs()
+    register_help()
     try:
         _app()
     except SystemExit as exc:
