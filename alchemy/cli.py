@@ -18,6 +18,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from alchemy.config import CONF_DIR, register_configs
+from alchemy.help import register as register_help
+from alchemy.overrides import QUOTING, quote_bracketed, unparsable
 
 log = logging.getLogger("alchemy")
 _task_started = False
@@ -82,12 +84,17 @@ def main() -> None:
     """Console script `alchemy`."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     register_configs()
+    register_help()
+    sys.argv[1:] = quote_bracketed(sys.argv[1:])  # engine.master=local[4] is that string
     try:
         _app()
     except SystemExit as exc:
         # Hydra reports composition errors (unknown option, bad key or type) with exit 1
         # before the task starts; those are config errors, which exit 2 here.
         if exc.code == 1 and not _task_started:
+            if bad := unparsable(sys.argv[1:]):
+                print(f"alchemy: config error: cannot parse {' '.join(bad)}: {QUOTING}",
+                      file=sys.stderr)
             sys.exit(2)
         raise
     if _failed_jobs:

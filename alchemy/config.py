@@ -301,7 +301,7 @@ class EvalConfig:
 
 @dataclass
 class InferConfig:
-    prompt: str = "What does ledger-service do?"
+    prompt: str | None = None  # null: no question (source=sample sets one, conf/sample_data.yaml)
     adapter: str | None = None  # path to an adapter folder; null = the newest trained
     max_new_tokens: int = 96
     repetition_penalty: float = 1.15

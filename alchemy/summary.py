@@ -36,6 +36,8 @@ def print_summary(report: dict[str, Any], console: Console | None = None) -> Non
             where = src["title"] + (f" > {src['section']}" if src.get("section") else "")
             console.print(f"   [dim][{src['n']}] {where} {src.get('url') or ''}[/dim]",
                           highlight=False)
+    elif answer.get("note"):
+        console.print(f"infer: {answer['note']}", highlight=False, markup=False)
     console.print(f"run dir: {report.get('run_dir')}  (report.json, train.jsonl, adapter/ ...)")
 
 

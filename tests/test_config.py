@@ -90,11 +90,3 @@ def test_missing_data_folder_names_the_key(tmp_path) -> None:
                           capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2
     assert "source.jira.raw_dir" in proc.stderr and "/no/such/dir" in proc.stderr
-
-
-def test_help_lists_groups(tmp_path) -> None:
-    out = subprocess.run([sys.executable, "-m", "alchemy.cli", "--help"], capture_output=True,
-                         text=True, cwd=tmp_path).stdout
-    for group in GROUPS + ["recipe"]:
-        assert f"{group}:" in out
-    assert "offline-demo" in out

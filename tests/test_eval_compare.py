@@ -49,3 +49,20 @@ def test_summary_ranks_and_reports_failures(tmp_path: Path, capsys) -> None:  # 
     assert (tmp_path / "sweep_summary.md").is_file()
     assert main([str(tmp_path)]) == 0 and "lora.r=16" in capsys.readouterr().out
     assert main([]) == 2
+
+
+def test_cli_help_and_folders_that_are_not_sweeps(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: alchemy-compare [-h] sweep_dir")
+    assert "rank them by the adapter's held-out answer loss" in " ".join(out.split())
+    assert "sweep_summary.csv" in out and "outputs/multirun/" in out
+    assert main([]) == 2 and "required: sweep_dir" in capsys.readouterr().err
+    assert main([str(tmp_path / "missing")]) == 2
+    assert "missing is not a folder" in capsys.readouterr().err
+    run = tmp_path / "run"  # a single run's folder: .hydra/ and report.json at its top
+    (run / ".hydra").mkdir(parents=True)
+    (run / "report.json").write_text(json.dumps({"stages": _ok(2.0)}))
+    assert main([str(run)]) == 2
+    assert "no sweep jobs (it is a single run's folder)" in capsys.readouterr().err
+    assert sorted(p.name for p in run.iterdir()) == [".hydra", "report.json"]  # nothing written

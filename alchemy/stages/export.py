@@ -30,7 +30,8 @@ def run(ctx: StageContext) -> None:
 
     adapter = ctx.inputs["train"] / "adapter"
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)
-    prompts = [str(p) for p in _opt(ctx, "prompts", None) or (ctx.cfg.infer.prompt, *PROMPTS[1:])]
+    own = (ctx.cfg.infer.prompt or PROMPTS[0], *PROMPTS[1:])
+    prompts = [str(p) for p in _opt(ctx, "prompts", None) or own]
     out = ctx.out / "merged"
     check = merge_and_verify(model_cfg, ctx.cache_dir, adapter, out, prompts,
                              atol=float(_opt(ctx, "atol", 1e-3)),

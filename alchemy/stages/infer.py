@@ -1,5 +1,7 @@
 """infer: answer infer.prompt with base + adapter (this run's, infer.adapter, or the newest).
 
+Without a prompt (the default, except for source=sample) it asks nothing and says how to ask.
+
 With an index (``retrieval.method`` other than none, ``infer.retrieval=auto``) the question is
 put after its ``retrieval.k`` best passages, the same prompt the eval and serve use, and the
 sources are printed under the answer and kept in answer.json. The adapter is loaded onto the
@@ -74,11 +76,24 @@ def print_sources(passages: list) -> None:
         console.print(f"[dim][{i}] {p.label}[/dim]", highlight=False)
 
 
+def _no_question(ctx: StageContext) -> None:
+    """No infer.prompt (other data than the sample): ask nothing, say how to ask."""
+    note = ("no question asked: pass infer.prompt='a question about your data', "
+            "or infer.chat=true to chat")
+    ctx.log.info("infer: %s", note)
+    result = {"prompt": None, "answer": None, "note": note}
+    (ctx.out / "answer.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    ctx.metrics.update(result)
+
+
 def run(ctx: StageContext) -> None:
     from alchemy.retrieval.prompt import cite
     from alchemy.train.generate import answer, chat
 
     inf = ctx.cfg.infer
+    if not inf.chat and not inf.prompt:
+        _no_question(ctx)
+        return
     ground = grounding(ctx)
     adapter = ctx.inputs.get("adapter") or ctx.inputs["train"] / "adapter"
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)

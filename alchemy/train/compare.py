@@ -3,11 +3,12 @@
 Reads every ``<sweep_dir>/<job>/report.json`` (and the job's ``.hydra/overrides.yaml``), ranks
 the jobs by the adapter's held-out answer loss and lists failed jobs too, so one bad
 combination is visible without hiding the others. Use it as a Hydra callback (runs when a
-multirun ends) or by hand: ``python -m alchemy.train.compare outputs/multirun/DATE/TIME``.
+multirun ends) or by hand: ``alchemy-compare outputs/multirun/DATE/TIME``.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import logging
@@ -131,14 +132,39 @@ class SweepSummary(Callback):  # type: ignore[misc]
             log.warning("sweep summary failed: %s", exc)
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alchemy-compare", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Compare the jobs of a sweep (alchemy -m ...): rank them by the adapter's\n"
+        "held-out answer loss, list failed jobs too, print the table and write\n"
+        "sweep_summary.csv, sweep_summary.md and sweep.png into the sweep folder.\n"
+        "A sweep writes these itself when it ends; run this to redo them.",
+        epilog="example: alchemy-compare outputs/multirun/2025-01-31/12-00-00")
+    parser.add_argument("sweep_dir", type=Path,
+                        help="a sweep folder: one sub-folder per job (0/, 1/, ...), each with "
+                        ".hydra/ and report.json")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m alchemy.train.compare SWEEP_DIR``: print the Markdown table."""
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1 or not Path(args[0]).is_dir():
-        print("usage: python -m alchemy.train.compare SWEEP_DIR", file=sys.stderr)
+    """Console script ``alchemy-compare SWEEP_DIR``: summarise a sweep, print the table."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    sweep_dir: Path = args.sweep_dir
+    if not sweep_dir.is_dir():
+        parser.print_usage(sys.stderr)
+        print(f"alchemy-compare: {sweep_dir} is not a folder", file=sys.stderr)
         return 2
-    summarise(Path(args[0]))
-    print((Path(args[0]) / "sweep_summary.md").read_text(encoding="utf-8"))
+    if not any((p / ".hydra").is_dir() for p in sweep_dir.iterdir()):
+        single = " (it is a single run's folder)" if (sweep_dir / ".hydra").is_dir() else ""
+        print(f"alchemy-compare: {sweep_dir} holds no sweep jobs{single}; pass the folder of "
+              "a multirun (alchemy -m ...), e.g. outputs/multirun/DATE/TIME", file=sys.stderr)
+        return 2
+    summarise(sweep_dir)
+    print((sweep_dir / "sweep_summary.md").read_text(encoding="utf-8"))
     return 0
 
 

@@ -1,14 +1,17 @@
 """Layout-mode PDF text to readable text.
 
 pypdf's layout mode keeps a table row on one line, but as columns of spaces and with the page
-furniture (running headers, page numbers, line-number gutters) mixed in. This turns column gaps
-into " | " cells, drops the furniture and closes up the blank lines layout mode adds.
+furniture (running headers, page numbers, line-number gutters) mixed in. This reads text columns
+printed side by side one after another (columns.py), turns the column gaps of a table row into
+" | " cells, drops the furniture and closes up the blank lines layout mode adds.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+
+from .columns import reading_order
 
 _GAP = re.compile(r"(?<=\S) {4,}(?=\S)")
 _SPACES = re.compile(r" {2,}")
@@ -32,14 +35,20 @@ def clean_pages(pages: list[str]) -> list[str]:
 def _lines(text: str) -> list[str]:
     lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
     gutter = _gutter(lines)
-    lines = [_GUTTER.sub("", ln, count=1) if i in gutter else ln for i, ln in enumerate(lines)]
+    # blanked, not removed: the text keeps its x positions for the column split
+    lines = [_GUTTER.sub(_blank, ln, count=1) if i in gutter else ln
+             for i, ln in enumerate(lines)]
     out = []
-    for ln in lines:
+    for ln in reading_order(lines):
         ln = _BULLET.sub("- ", ln.strip())
         if len(_GAP.findall(ln)) >= 2:  # three or more columns: a table row
             ln = " | ".join(_GAP.split(ln))
         out.append(_SPACES.sub(" ", ln))
     return out
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
 
 
 def _gutter(lines: list[str]) -> set[int]:
