@@ -184,11 +184,11 @@ class SynthConfig:
     min_overlap: float = 0.5  # share of an answer's words that must occur in its chunk
     judge: bool = False  # also ask the model whether each pair is supported by its chunk
     dedup_threshold: float = 0.8  # question similarity (Jaccard) above which a pair is dropped
-    sections: bool = True  # offline: pairs per section, table row, issue, PR, commit
+    sections: bool = False  # offline: also whole-section pairs (recitation); always when no facts
     facts: bool = True  # offline: atomic facts, several questions each (synth/knowledge.py)
     questions_per_fact: int = 2  # training questions per fact; one more form is held out for eval
     max_facts_per_record: int = 60
-    grounded_fraction: float = 0.08  # share of short-answer train pairs also written with passages (RAFT)
+    grounded_fraction: float = 0.06  # share of short-answer train pairs also written with passages (RAFT)
     grounded_no_oracle: float = 0.2  # of those, passages without the answer -> "the sources do not say"
 
 

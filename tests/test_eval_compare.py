@@ -1,4 +1,4 @@
-"""The sweep summary: ranks jobs by adapter eval loss and reports failed jobs too."""
+"""The sweep summary: ranks jobs by fact accuracy, then adapter eval loss; reports failed jobs."""
 
 from __future__ import annotations
 
@@ -66,3 +66,14 @@ def test_cli_help_and_folders_that_are_not_sweeps(tmp_path: Path, capsys) -> Non
     assert main([str(run)]) == 2
     assert "no sweep jobs (it is a single run's folder)" in capsys.readouterr().err
     assert sorted(p.name for p in run.iterdir()) == [".hydra", "report.json"]  # nothing written
+
+
+def test_fact_accuracy_outranks_eval_loss(tmp_path: Path) -> None:
+    low_loss, knows = _ok(1.9), _ok(2.4)
+    low_loss["eval"]["adapter"]["fact_accuracy"] = 0.10
+    knows["eval"]["adapter"] |= {"fact_accuracy": 0.35, "grounded_accuracy": 0.6}
+    _job(tmp_path, "0", "lora.r=8", low_loss)
+    _job(tmp_path, "1", "lora.r=16", knows)
+    rows = summarise(tmp_path)
+    assert [r["job"] for r in rows] == ["1", "0"] and rows[0]["facts_adapter"] == 0.35
+    assert "fact accuracy" in (tmp_path / "sweep_summary.md").read_text()

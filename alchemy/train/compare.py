@@ -19,7 +19,8 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["rank", "job", "overrides", "status", "train_loss", "eval_loss_base",
+COLUMNS = ["rank", "job", "overrides", "status", "facts_adapter", "facts_base",
+           "facts_sources_adapter", "facts_sources_base", "train_loss", "eval_loss_base",
            "eval_loss_adapter", "loss_delta", "f1_adapter", "rouge_l_adapter",
            "text_ppl_adapter", "train_seconds"]
 
@@ -44,6 +45,10 @@ def _row(job: Path) -> dict[str, Any]:
     base, tuned = ev.get("base", {}), ev.get("adapter", {})
     return row | {
         "status": f"failed ({errors[0]})" if errors else "ok",
+        "facts_adapter": tuned.get("fact_accuracy"),
+        "facts_base": base.get("fact_accuracy"),
+        "facts_sources_adapter": tuned.get("grounded_accuracy"),
+        "facts_sources_base": base.get("grounded_accuracy"),
         "train_loss": train.get("train_loss"),
         "eval_loss_base": base.get("loss"),
         "eval_loss_adapter": tuned.get("loss"),
@@ -56,9 +61,11 @@ def _row(job: Path) -> dict[str, Any]:
 
 
 def _key(row: dict[str, Any]) -> tuple:
+    """Fact accuracy first (closed-book, then with sources), adapter eval loss as tie-break."""
     value = row.get("eval_loss_adapter")
     ok = row.get("status") == "ok" and isinstance(value, (int, float)) and math.isfinite(value)
-    return (0, value) if ok else (1, math.inf)
+    facts = -(row.get("facts_adapter") or 0.0), -(row.get("facts_sources_adapter") or 0.0)
+    return (0, *facts, value) if ok else (1, 0.0, 0.0, math.inf)
 
 
 def _fmt(value: Any) -> str:
@@ -88,7 +95,8 @@ def summarise(sweep_dir: Path) -> list[dict[str, Any]]:
     md += ["| " + " | ".join(_fmt(r.get(c)).replace("|", "\\|") for c in COLUMNS) + " |"
            for r in rows]
     (sweep_dir / "sweep_summary.md").write_text(
-        "# Sweep summary (ranked by adapter eval loss, lower is better)\n\n" + "\n".join(md) + "\n",
+        "# Sweep summary (ranked by the adapter's fact accuracy, closed-book then with "
+        "sources; adapter eval loss breaks ties)\n\n" + "\n".join(md) + "\n",
         encoding="utf-8")
     _plot(rows, sweep_dir / "sweep.png")
     log.info("sweep summary: %d jobs (%d failed) -> %s", len(rows),
