@@ -109,7 +109,7 @@ def phase1_batch(ctx: SanitizeContext, opts: CleanOptions, rows: list[str]) -> B
             rec = decode(row)
             rid, source, path = rec.id, rec.source, str(rec.meta.get("path") or "")
             result = ctx.sanitize_record(rec)
-            out.stats.add(source, rid, result)
+            out.stats.add(source, render(result.record.id) if result.record else rid, result)
             if result.record is None:
                 p1, reason, key = None, "has_sensitive_data", (0, 0)
             else:

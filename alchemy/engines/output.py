@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,11 @@ class Outputs:
     """Streaming writer of train.jsonl, dropped.jsonl and dropped_sample.jsonl."""
 
     def __init__(self, out: Path, mode: str, sample: int, train: bool = True,
-                 parts: Path | None = None, part_bytes: int = 128_000_000) -> None:
+                 parts: Path | None = None, part_bytes: int = 128_000_000,
+                 show: Callable[[Any], Any] = lambda s: s) -> None:
         self.mode = mode  # the sanitizer's: phase 2 numbers (mask) or only types (redact)
         self.book: Any = None  # pseudonyms.Book: numbers earlier runs gave (Spark's phase 2)
+        self.show = show  # ids and paths as they may be shown (sanitize/ids.py: shown_id)
         self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
         if parts is not None:
             parts.mkdir(parents=True, exist_ok=True)
@@ -64,6 +67,7 @@ class Outputs:
     def drop(self, rid: str, reason: str, source: str, path: str, p1: str | None,
              duplicate_of: str | None = None, similarity: float | None = None) -> None:
         self.reasons[reason] += 1
+        rid, path, duplicate_of = self.show(rid), self.show(path), self.show(duplicate_of)
         row: dict[str, Any] = {"id": rid, "reason": reason, "path": path}
         if duplicate_of is not None:
             row["duplicate_of"] = duplicate_of
@@ -99,8 +103,11 @@ def quarantine_order(q: dict[str, Any]) -> tuple[str, str, str, str]:
     return (str(q.get("source", "")), str(q.get("path", "")), str(q.get("id", "")), str(q.get("reason", "")))
 
 
-def write_quarantine(out: Path, entries: list[dict[str, Any]]) -> None:
-    write_jsonl(out / QUARANTINE, sorted(entries, key=quarantine_order))
+def write_quarantine(out: Path, entries: list[dict[str, Any]],
+                     show: Callable[[Any], Any] = lambda s: s) -> None:
+    """quarantine.jsonl; ``show`` masks ids, paths and reasons (a message may quote a path)."""
+    shown = [{k: v if k == "source" else show(v) for k, v in q.items()} for q in entries]
+    write_jsonl(out / QUARANTINE, sorted(shown, key=quarantine_order))
 
 
 def figures(n_in: int, per_source: dict[str, int], kept: int, reasons: Counter[str], quarantined: int,

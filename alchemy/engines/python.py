@@ -40,6 +40,7 @@ from alchemy.engines.python_tasks import final_path, final_task, parse_task, pha
 from alchemy.engines.spill import collapse, merge_runs
 from alchemy.engines.units import group_units, join_units, plan_units, source_configs
 from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
+from alchemy.sanitize.ids import shown_id
 from alchemy.sanitize.pseudonyms import Book, open_book, run_key
 
 log = logging.getLogger("alchemy")
@@ -131,7 +132,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             parts = None
             if eng.get("output", "single") == "partitioned":
                 parts = Path(eng.get("output_dir") or out / "train")
-            outputs = Outputs(out, ctx.mode, opts.sample, parts=parts)
+            outputs = Outputs(out, ctx.mode, opts.sample, parts=parts, show=shown_id(ctx))
             starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
             keep = [(code[starts[b] : starts[b + 1]] == 0).tolist() for b in range(len(sizes))]
             numbers = _learn(ctx.mode, work, keep, book)
@@ -152,7 +153,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                         outputs.drop(rid, NAMES[c], src, path, p1, twin, m / opts.num_perm if m else None)
                     o += 1
         outputs.close()
-        write_quarantine(out, quarantine)
+        write_quarantine(out, quarantine, shown_id(ctx))
         timings["write"] = time.perf_counter() - t0 - sum(timings.values())
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -34,6 +34,7 @@ from alchemy.engines.spark_session import local_path, parallelism, session, shar
 from alchemy.engines.spill import collapse
 from alchemy.engines.units import Unit, entries, group_units, plan_units, source_configs
 from alchemy.sanitize import SanitizeContext, SanitizeStats
+from alchemy.sanitize.ids import shown_id
 from alchemy.sanitize.pseudonyms import open_book, run_key
 
 log = logging.getLogger("alchemy")
@@ -236,13 +237,13 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         fate = spark_dedup.fates(spark, p1, opts, metrics, local)
         mark("dedup")
         partitioned = cfg.engine.get("output", "single") == "partitioned"
-        outputs = Outputs(out, ctx.mode, opts.sample, train=False)
+        outputs = Outputs(out, ctx.mode, opts.sample, train=False, show=shown_id(ctx))
         outputs.book = open_book(cfg, ctx.key)
         target = (cfg.engine.get("output_dir") or str(out / "train")) if partitioned else None
         spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark), local)
         del local
         outputs.close()
-        write_quarantine(out, quarantine)
+        write_quarantine(out, quarantine, shown_id(ctx))
         p1.unpersist()
         mark("write")
     finally:

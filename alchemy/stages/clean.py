@@ -19,6 +19,7 @@ from alchemy.engines import select_engine
 from alchemy.engines.output import QUARANTINE, write_quarantine
 from alchemy.records import Quarantine
 from alchemy.stages import StageContext
+from alchemy.stages.ingest import source_files, unread_files
 
 
 def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
@@ -50,10 +51,15 @@ def _report_unsupported(inventory: dict[str, Any], out: Path, metrics: dict[str,
 def run(ctx: StageContext) -> None:
     ingest = ctx.inputs["ingest"]
     inventory = json.loads((ingest / "inventory.json").read_text(encoding="utf-8"))
-    for entry in inventory.values():
+    for name, entry in inventory.items():
         if entry.pop("in_artifact", False):
             entry["raw_dir"] = str(ingest / entry["raw_dir"])
             entry["files"] = [str(ingest / f) for f in entry["files"]]
+        elif "files" not in entry:  # exports on disk: ingest stored no names (they may hold secrets)
+            raw = Path(entry["raw_dir"])
+            files = source_files(name, raw)
+            entry["files"] = [str(f) for f in files]
+            entry["unsupported"] = [str(f.relative_to(raw)) for f in unread_files(name, raw, files)]
     size = sum(Path(f).stat().st_size for e in inventory.values() for f in e["files"])
     engine, reason = select_engine(ctx.cfg, size)
     ctx.log.info("clean: engine %s (%s)", engine, reason)

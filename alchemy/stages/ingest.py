@@ -132,10 +132,10 @@ def run(ctx: StageContext) -> None:
             raw = _raw_dir(name, scfg)
             files = source_files(name, raw)
             ctx.log.info("source %s: reading %d files from %s", name, len(files), raw)
-            inventory[name] = {"raw_dir": str(raw), "files": [str(f) for f in files]}
+            # no file names: a name can be a secret (clean lists the folder again, see clean.py)
+            inventory[name] = {"raw_dir": str(raw), "count": len(files)}
             unread = unread_files(name, raw, files)
-            if unread:
-                inventory[name]["unsupported"] = [str(f.relative_to(raw)) for f in unread]
+            if unread:  # each is named (masked) in quarantine.jsonl by clean
                 unsupported[name] = by_extension(unread)
                 ctx.log.warning("source %s: %d files not read (unsupported type: %s); each is listed "
                                 "in quarantine.jsonl", name, len(unread),
