@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 a stage failed (its partial artifact is discarded); 2 a config
 problem (unknown option, misspelt key, wrong type, missing data folder), caught before any
-stage work.
+stage work. ``alchemy cache gc|purge-raw`` manages the cache instead (alchemy/cache_admin.py).
 """
 
 from __future__ import annotations
@@ -83,6 +83,10 @@ def _app(cfg: DictConfig) -> float | None:
 def main() -> None:
     """Console script `alchemy`."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    if sys.argv[1:2] == ["cache"]:  # alchemy cache gc|purge-raw (not a Hydra run)
+        from alchemy.cache_admin import main as cache_main
+
+        sys.exit(cache_main(sys.argv[2:]))
     register_configs()
     register_help()
     sys.argv[1:] = quote_bracketed(sys.argv[1:])  # engine.master=local[4] is that string

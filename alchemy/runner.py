@@ -144,33 +144,43 @@ class Runner:
                 log.info("%s: cache hit %s", name, fp)
                 entry.update(self.store.manifest(name, fp).get("metrics", {}))
             else:
-                log.info("%s: running (fingerprint %s)", name, fp)
-                t0 = time.time()
-                metrics: dict[str, Any] = {}
-                payload = self._payloads[name]
-                info = {"config": payload["config"], "inputs": payload["inputs"],
-                        "alchemy_version": __version__}
-                try:
-                    with self.store.building(name, fp, info) as (tmp, metrics):
-                        ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
-                                           inputs=self._input_paths(name),
-                                           cache_dir=self.store.root)
-                        stage.load().run(ctx)
-                        metrics["seconds"] = round(time.time() - t0, 2)
-                except (ConfigError, KeyboardInterrupt):
-                    raise
-                except Exception as exc:
-                    entry.update(metrics)  # whatever the stage had counted before it failed
-                    entry.update(error=f"{type(exc).__name__}: {exc}")
-                    report["stages"][name] = entry
-                    self._write_report(report, started)
-                    raise StageFailed(f"stage {name!r} failed: {type(exc).__name__}: {exc}") from exc
-                entry.update(self.store.manifest(name, fp)["metrics"])
-                log.info("%s: done in %.1fs", name, time.time() - t0)
+                # the lock: a concurrent run building the same artifact is waited for and reused
+                with self.store.lock(name, fp):
+                    if name not in self.force and self.store.is_complete(name, fp):
+                        log.info("%s: built by another run meanwhile; reusing %s", name, fp)
+                        entry.update(self.store.manifest(name, fp).get("metrics", {}), cached=True)
+                    else:
+                        self._build(name, stage, fp, entry, report, started)
             report["stages"][name] = entry
             self._publish(name, path)
         self._write_report(report, started)
         return report
+
+    def _build(self, name: str, stage: Any, fp: str, entry: dict[str, Any],
+               report: dict[str, Any], started: float) -> None:
+        """Run one stage into the store; a failure is reported and raised as StageFailed."""
+        log.info("%s: running (fingerprint %s)", name, fp)
+        t0 = time.time()
+        metrics: dict[str, Any] = {}
+        payload = self._payloads[name]
+        info = {"config": payload["config"], "inputs": payload["inputs"],
+                "alchemy_version": __version__}
+        try:
+            with self.store.building(name, fp, info) as (tmp, metrics):
+                ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
+                                   inputs=self._input_paths(name), cache_dir=self.store.root)
+                stage.load().run(ctx)
+                metrics["seconds"] = round(time.time() - t0, 2)
+        except (ConfigError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            entry.update(metrics)  # whatever the stage had counted before it failed
+            entry.update(error=f"{type(exc).__name__}: {exc}")
+            report["stages"][name] = entry
+            self._write_report(report, started)
+            raise StageFailed(f"stage {name!r} failed: {type(exc).__name__}: {exc}") from exc
+        entry.update(self.store.manifest(name, fp)["metrics"])
+        log.info("%s: done in %.1fs", name, time.time() - t0)
 
     def _input_paths(self, name: str) -> dict[str, Path]:
         paths = {i: self.store.path(i, self.fp(i)) for i in self.inputs_of(name)}

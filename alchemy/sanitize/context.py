@@ -103,6 +103,17 @@ class SanitizeContext:
         new._known = frozenset(new.people)
         return new
 
+    def without_key(self) -> SanitizeContext:
+        """A copy without the HMAC key, for a file the workers read (``with_key`` restores it)."""
+        return self.with_key(b"")
+
+    def with_key(self, key: bytes) -> SanitizeContext:
+        new = object.__new__(SanitizeContext)
+        new.__dict__.update(self.__dict__)
+        new.key = key
+        new._person_memo = {}  # tokens of the old key
+        return new
+
     def _allowed(self, value: str, kind: str = "") -> bool:
         if kind == "IP" and self.ip_allow and _in_networks(value, self.ip_allow):
             return True

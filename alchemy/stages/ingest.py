@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from alchemy import sources
-from alchemy.cache import fingerprint, hash_tree
+from alchemy.cache import fingerprint, hash_tree, private_dir
 from alchemy.sources import live
 from alchemy.stages import ConfigError, StageContext
 
@@ -81,8 +82,10 @@ def state_root(cfg: DictConfig) -> Path:
 def sync(cfg: DictConfig, name: str, scfg: DictConfig) -> live.Pulled:
     """Pull (or dump) what changed into the source's mirror; errors say what to fix."""
     plain = OmegaConf.to_container(scfg, resolve=True)
+    root = private_dir(state_root(cfg))  # mirrors are raw, unmasked exports: owner-only
+    os.chmod(root, 0o700)
     try:
-        pulled = live.sync(name, plain, state_root(cfg))  # type: ignore[arg-type]
+        pulled = live.sync(name, plain, root)  # type: ignore[arg-type]
     except live.AccessError as exc:  # bad token, URL, repo name: the user's to fix (exit 2)
         raise ConfigError(str(exc)) from None
     except live.PullError as exc:  # the server stayed down through the retries (exit 1)
