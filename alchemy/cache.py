@@ -93,7 +93,11 @@ def hash_tree(paths: list[Path], root: Path | None = None) -> str:
     h = hashlib.sha256()
     for p in sorted(paths, key=lambda q: str(q)):
         name = str(p.relative_to(root)) if root else str(p)
-        h.update(name.encode("utf-8") + b"\0" + hash_file(p).encode() + b"\n")
+        try:
+            digest = hash_file(p)
+        except OSError:  # unreadable: clean quarantines it; hashed as such, so a fix is a change
+            digest = "unreadable"
+        h.update(name.encode("utf-8") + b"\0" + digest.encode() + b"\n")
     return h.hexdigest()[:20]
 
 

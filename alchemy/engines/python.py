@@ -40,7 +40,7 @@ from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.pool import Workers, resolve_workers
 from alchemy.engines.python_tasks import final_path, final_task, parse_task, phase1_task, read_tokens
 from alchemy.engines.spill import collapse, merge_runs
-from alchemy.engines.units import group_units, join_units, plan_units, source_configs
+from alchemy.engines.units import group_units, join_units, plan_units, skipped, source_configs
 from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
 from alchemy.sanitize.ids import shown_id
 from alchemy.sanitize.pseudonyms import Book, open_book, run_key
@@ -85,7 +85,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     try:
         with Workers(workers) as pool:
             runs: list[str] = []
-            quarantine: list[dict[str, Any]] = []
+            quarantine: list[dict[str, Any]] = skipped(inventory)
             people: set[str] = set()
             per_source: Counter[str] = Counter()
             done = 0

@@ -32,7 +32,7 @@ from alchemy.engines import spark_dedup
 from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.spark_session import local_path, parallelism, session, shared_disk
 from alchemy.engines.spill import collapse
-from alchemy.engines.units import Unit, entries, group_units, plan_units, source_configs
+from alchemy.engines.units import Unit, entries, group_units, plan_units, skipped, source_configs
 from alchemy.sanitize import SanitizeContext, SanitizeStats
 from alchemy.sanitize.ids import shown_id
 from alchemy.sanitize.pseudonyms import open_book, run_key
@@ -203,7 +203,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     try:
         frame, tasks = _units_frame(spark, units, n)
         parsed = frame.mapInArrow(_parse_fn(scfgs, opts, tasks), PARSED).persist(StorageLevel.MEMORY_AND_DISK)
-        quarantine, people, per_source, size = [], set(), Counter(), 0
+        quarantine, people, per_source, size = skipped(inventory), set(), Counter(), 0
         # quarantine entries, person names, records per source, record bytes: one scan, which
         # skips the cached batches of records (IN uses their min/max statistics, != would not)
         for r in parsed.filter("kind IN ('b', 'n', 'p', 'q')").select("kind", "neg", "json").collect():

@@ -23,6 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from alchemy import sources
 from alchemy.cache import fingerprint, hash_tree, private_dir
+from alchemy.listing import list_files
 from alchemy.sources import live
 from alchemy.stages import ConfigError, StageContext
 
@@ -50,9 +51,13 @@ def _raw_dir(name: str, scfg: DictConfig) -> Path:
     return raw.resolve()
 
 
+def source_listing(name: str, raw: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """(the source's files under ``raw``, [(path, reason)] of folders and links it skipped)."""
+    return list_files(raw, tuple(sources.get(name).PATTERNS))
+
+
 def source_files(name: str, raw: Path) -> list[Path]:
-    module = sources.get(name)
-    return sorted({p for pat in module.PATTERNS for p in raw.glob(pat) if p.is_file()})
+    return source_listing(name, raw)[0]
 
 
 def unread_files(name: str, raw: Path, files: list[Path]) -> list[Path]:
@@ -118,6 +123,7 @@ def run(ctx: StageContext) -> None:
     inventory: dict[str, Any] = {}
     by_source: dict[str, int] = {}
     pulls: dict[str, Any] = {}
+    skipped: dict[str, int] = {}
     total_bytes = 0
     unsupported: dict[str, dict[str, int]] = {}
     for name, scfg in enabled_sources(ctx.cfg).items():
@@ -133,7 +139,7 @@ def run(ctx: StageContext) -> None:
             pulls[name] = pulled.figures
         else:
             raw = _raw_dir(name, scfg)
-            files = source_files(name, raw)
+            files, problems = source_listing(name, raw)
             ctx.log.info("source %s: reading %d files from %s", name, len(files), raw)
             # no file names: a name can be a secret (clean lists the folder again, see clean.py)
             inventory[name] = {"raw_dir": str(raw), "count": len(files)}
@@ -143,6 +149,10 @@ def run(ctx: StageContext) -> None:
                 ctx.log.warning("source %s: %d files not read (unsupported type: %s); each is listed "
                                 "in quarantine.jsonl", name, len(unread),
                                 ", ".join(f"{k} {v}" for k, v in unsupported[name].items()))
+            if problems:  # named (masked) in quarantine.jsonl by clean, counted here
+                ctx.log.warning("source %s: %d folder(s) or link(s) skipped (unreadable, symlink "
+                                "loop, broken link): see quarantine.jsonl", name, len(problems))
+                skipped[name] = len(problems)
         if not files:
             ctx.log.warning("source %s: no files found", name)
         by_source[name] = len(files)
@@ -151,5 +161,7 @@ def run(ctx: StageContext) -> None:
     ctx.metrics.update(files=sum(by_source.values()), by_source=by_source, bytes=total_bytes)
     if unsupported:
         ctx.metrics["unsupported"] = unsupported
+    if skipped:
+        ctx.metrics["skipped"] = skipped
     if pulls:
         ctx.metrics["pulled"] = pulls
