@@ -28,15 +28,20 @@ _failed_jobs: list[int] = []
 
 def run(cfg: DictConfig) -> dict:
     """Run the pipeline for one composed config (also used by tests)."""
-    from alchemy.runner import Runner
+    from alchemy.publish import run_dir_error, write_atomic
+    from alchemy.runner import Runner, StageFailed
     from alchemy.summary import print_summary
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    runner = Runner(cfg, run_dir)  # validates the config first (ConfigError: exit 2)
     # Hydra saves the config with interpolations; store the resolved one, as DESIGN.md promises.
     hydra_dir = run_dir / ".hydra"
     if hydra_dir.is_dir():
-        (hydra_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    report = Runner(cfg, run_dir).run()
+        try:
+            write_atomic(hydra_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+        except OSError as exc:
+            raise StageFailed(run_dir_error(exc, hydra_dir / "config.yaml")) from exc
+    report = runner.run()
     print_summary(report)
     return report
 

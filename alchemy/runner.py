@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from alchemy import __version__
 from alchemy.cache import ArtifactStore, fingerprint
 from alchemy.errors import ConfigError, StageFailed
+from alchemy.publish import publish, run_dir_error, write_atomic
 from alchemy.stages import ORDER, STAGES, StageContext, check_stage_names
+from alchemy.validate import validate
 
 __all__ = ["ANSWERING", "Runner", "StageFailed"]
 
@@ -58,6 +59,7 @@ def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
 
 class Runner:
     def __init__(self, cfg: DictConfig, run_dir: Path) -> None:
+        validate(cfg)  # interpolations, unknown keys, ranges: exit 2 before any stage
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.store = ArtifactStore(cfg.paths.cache_dir)
@@ -152,7 +154,7 @@ class Runner:
                     else:
                         self._build(name, stage, fp, entry, report, started)
             report["stages"][name] = entry
-            self._publish(name, path)
+            self._publish(name, path, report, started)
         self._write_report(report, started)
         return report
 
@@ -188,19 +190,27 @@ class Runner:
             paths["adapter"] = self.external_adapter
         return paths
 
-    def _publish(self, name: str, artifact: Path) -> None:
-        """Copy a stage's declared outputs into the run directory."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        for out in STAGES[name].outputs:
-            src, dst = artifact / out, self.run_dir / out
-            if src.is_dir():
-                shutil.rmtree(dst, ignore_errors=True)
-                shutil.copytree(src, dst)
-            elif src.is_file():
-                shutil.copy2(src, dst)
+    def _publish(self, name: str, artifact: Path, report: dict[str, Any], started: float) -> None:
+        """Copy a stage's declared outputs into the run directory, each atomically (a copy
+        beside it, then a rename): a kill or a full disk never leaves a truncated file there."""
+        dst = self.run_dir
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            for out in STAGES[name].outputs:
+                dst = self.run_dir / out
+                if (artifact / out).exists():
+                    publish(artifact / out, dst)
+        except OSError as exc:
+            message = run_dir_error(exc, dst)
+            report["stages"][name]["error"] = message
+            self._write_report(report, started)
+            raise StageFailed(message) from exc
 
     def _write_report(self, report: dict[str, Any], started: float) -> None:
+        """report.json, atomically; a failure to write it (a full disk) is logged, not raised."""
         report["seconds"] = round(time.time() - started, 2)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "report.json").write_text(json.dumps(report, indent=2, default=str),
-                                                  encoding="utf-8")
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.run_dir / "report.json", json.dumps(report, indent=2, default=str))
+        except OSError as exc:
+            log.error("%s", run_dir_error(exc, self.run_dir / "report.json"))
