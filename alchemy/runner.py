@@ -57,6 +57,20 @@ def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
     return value
 
 
+def check_adapter(path: Path) -> None:
+    """A PEFT adapter folder, or a ConfigError naming the folder and what is wrong with it."""
+    config = path / "adapter_config.json"
+    if not config.is_file():
+        raise ConfigError(f"infer.adapter: {path} is not an adapter folder (no adapter_config.json)")
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"infer.adapter: {config} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not data.get("peft_type"):
+        raise ConfigError(f"infer.adapter: {config} is not a PEFT adapter config (no 'peft_type'); "
+                          "point infer.adapter at a folder written by the train stage or PEFT")
+
+
 class Runner:
     def __init__(self, cfg: DictConfig, run_dir: Path) -> None:
         validate(cfg)  # interpolations, unknown keys, ranges: exit 2 before any stage
@@ -79,9 +93,7 @@ class Runner:
             return None
         if self.cfg.infer.adapter:
             path = Path(self.cfg.infer.adapter)
-            if not (path / "adapter_config.json").is_file():
-                raise ConfigError(f"infer.adapter: {path} is not an adapter folder "
-                                  "(no adapter_config.json)")
+            check_adapter(path)
             return path
         if "train" in self.requested:
             return None

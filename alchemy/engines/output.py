@@ -9,6 +9,7 @@ sanitized, to dropped_sample.jsonl next to quarantine.jsonl. Nothing unmasked is
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections import Counter
@@ -20,6 +21,7 @@ from alchemy.cleaning.pipeline import REASONS, sample_entry
 from alchemy.records import write_jsonl
 from alchemy.sanitize import SanitizeContext, SanitizeStats
 
+log = logging.getLogger("alchemy")
 TRAIN, QUARANTINE = "train.jsonl", "quarantine.jsonl"
 DROPPED, SAMPLE = "dropped.jsonl", "dropped_sample.jsonl"
 
@@ -111,9 +113,11 @@ def write_quarantine(out: Path, entries: list[dict[str, Any]],
 
 
 def figures(n_in: int, per_source: dict[str, int], kept: int, reasons: Counter[str], quarantined: int,
-            stats: SanitizeStats, ctx: SanitizeContext) -> dict[str, Any]:
+            stats: SanitizeStats, ctx: SanitizeContext, truncated: int = 0) -> dict[str, Any]:
     """The figures report.json gets for the clean stage (identical keys on every engine)."""
     dropped = {r: reasons[r] for r in REASONS if reasons.get(r)}
+    if truncated:
+        log.warning("clean: %d record(s) cut at clean.max_chars (meta.truncated in train.jsonl)", truncated)
     return {"records_in": n_in, "records_out": kept, "quarantined": quarantined, "dropped": dropped,
             "dropped_total": sum(dropped.values()), "by_source": dict(sorted(per_source.items())),
-            **stats.metrics(ctx)}
+            "truncated": truncated, **stats.metrics(ctx)}

@@ -109,7 +109,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             ctx_path.write_bytes(pickle.dumps(ctx.without_key()))  # the key never touches the disk
             rows = _batches(collapse(merge_runs(runs, work), quarantine), batch_bytes)
             jobs = ((str(ctx_path), ctx.key, opts, str(work), i, r) for i, r in enumerate(rows))
-            stats, codes, keys = SanitizeStats(), [], []
+            stats, codes, keys, truncated = SanitizeStats(), [], [], 0
             sig_fh = open(work / "sig.bin", "wb")
             band_fhs = [open(work / f"band-{k}.bin", "wb") for k in range(opts.bands if opts.near_dup else 0)]
             sizes: list[int] = []
@@ -117,6 +117,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                               leave=False, disable=None):
                 stats.merge(batch.stats)
                 quarantine += batch.quarantine
+                truncated += batch.truncated
                 codes.append(np.array([CODES[r] for r in batch.reasons], dtype=np.uint8))
                 keys.append(batch.keys)
                 batch.sigs.tofile(sig_fh)
@@ -162,7 +163,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         shutil.rmtree(work, ignore_errors=True)
         lock.release()
     metrics.update(figures(sum(per_source.values()), per_source, outputs.kept, outputs.reasons,
-                           len(quarantine), stats, ctx))
+                           len(quarantine), stats, ctx, truncated))
     metrics.update(workers=workers, input_bytes=total,
                    timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))

@@ -137,7 +137,8 @@ def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
                 "bands": [b.bands[i].tolist() if e else None for i, e in enumerate(elig)],
                 "toks": [" ".join(dict.fromkeys(f"{k}:{d}" for k, d in t)) if learn and t else None
                          for t in b.tokens],
-                "extra": [pickle.dumps((b.stats, superseded + b.quarantine))] + [None] * (len(b.ids) - 1),
+                "extra": [pickle.dumps((b.stats, superseded + b.quarantine, b.truncated))]
+                + [None] * (len(b.ids) - 1),
             }, schema=schema)
 
         cols = ("id", "neg", "path", "json", "source")  # the Python engine's entry layout
@@ -226,11 +227,12 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                    .repartitionByRange(m, "id").sortWithinPartitions("id", "neg", "path", "json", "source"))
         mark("parse")
         p1 = records.mapInArrow(_phase1_fn(ctx, opts), P1).persist(StorageLevel.MEMORY_AND_DISK)
-        stats = SanitizeStats()
+        stats, truncated = SanitizeStats(), 0
         for r in p1.filter("extra IS NOT NULL").select("extra").collect():
-            s, q = pickle.loads(r.extra)
+            s, q, t = pickle.loads(r.extra)
             stats.merge(s)
             quarantine += q
+            truncated += t
         parsed.unpersist()
         mark("sanitize")
         local = spark_dedup.collect(p1, opts, sum(per_source.values()))  # small enough for the driver?
@@ -250,7 +252,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         if owned:
             spark.stop()
     metrics.update(figures(sum(per_source.values()), per_source, outputs.kept, outputs.reasons,
-                           len(quarantine), stats, ctx))
+                           len(quarantine), stats, ctx, truncated))
     metrics.update(spark_master=str(cfg.engine.get("master")), partitions=m, input_bytes=total,
                    timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))
