@@ -45,7 +45,7 @@ def private_dir(path: Path) -> Path:
 
 
 @contextmanager
-def hold(lock: FileLock | Path, what: str) -> Iterator[None]:
+def held(lock: FileLock | Path, what: str) -> Iterator[None]:
     """Acquire an inter-process lock, saying so in the log when another run holds it."""
     lock = lock if isinstance(lock, FileLock) else FileLock(private_dir(lock.parent) / lock.name)
     try:
@@ -112,24 +112,35 @@ class ArtifactStore:
         return self.root / stage / f".{fp}.lock"
 
     @contextmanager
-    def lock(self, stage: str, fp: str) -> Iterator[None]:
+    def lock(self, stage: str, fp: str, hold: bool = True) -> Iterator[None]:
         """Hold the artifact's inter-process lock (re-entrant in this process); wait if another
-        run holds it."""
+        run holds it. ``hold=False``: no lock (a live stage, which runs until stopped)."""
         path = self.lock_path(stage, fp)
         private_dir(path.parent)
-        with hold(self._locks.setdefault(path, FileLock(path)), f"{stage} {fp}"):
+        if not hold:
             yield
+            return
+        with held(self._locks.setdefault(path, FileLock(path)), f"{stage} {fp}"):
+            yield
+
+    def tmp_lock(self, tmp: Path) -> Path:
+        """The lock that says whether a build folder is live: its own (a live stage's), else
+        its fingerprint's."""
+        own = tmp.parent / f"{tmp.name}.lock"
+        return own if own.exists() else self.lock_path(tmp.parent.name, tmp.name[5:].split("-", 1)[0])
 
     def sweep(self, stage: str) -> list[Path]:
         """Remove the build folders of killed runs: ``.tmp-<fp>-*`` whose lock nobody holds."""
         removed = []
-        for tmp in sorted((self.root / stage).glob(".tmp-*")):
-            path = self.lock_path(stage, tmp.name[len(".tmp-"):].split("-", 1)[0])
-            held = path in self._locks and self._locks[path].is_locked
-            if held:  # this process builds that fingerprint: only its own current folder is live
+        for tmp in sorted(p for p in (self.root / stage).glob(".tmp-*") if p.is_dir()):
+            path = self.tmp_lock(tmp)
+            mine = path in self._locks and self._locks[path].is_locked
+            if mine:  # this process builds that fingerprint: only its own current folder is live
                 continue
             if remove_unless_locked(tmp, path):
                 removed.append(tmp)
+                if path.name.startswith(".tmp-"):
+                    path.unlink(missing_ok=True)
         if removed:
             log.info("%s: removed %d build folder(s) left by killed runs", stage, len(removed))
         return removed
@@ -149,7 +160,8 @@ class ArtifactStore:
         return sorted(found, key=lambda p: (p / MANIFEST).stat().st_mtime)
 
     @contextmanager
-    def building(self, stage: str, fp: str, info: dict[str, Any]) -> Iterator[tuple[Path, dict]]:
+    def building(self, stage: str, fp: str, info: dict[str, Any],
+                 lock: bool = True) -> Iterator[tuple[Path, dict]]:
         """Yield (tmp_dir, metrics); on success rename into place and write the manifest.
 
         The caller fills ``metrics`` while it works; they are stored in the manifest so a
@@ -157,12 +169,16 @@ class ArtifactStore:
         and the exception propagates. The artifact's lock is held throughout; build folders
         of killed runs are removed first.
         """
-        with self.lock(stage, fp):
+        with self.lock(stage, fp, hold=lock):
             self.sweep(stage)
             final = self.path(stage, fp)
-            for stale in sorted(final.parent.glob(f".tmp-{fp}-*")):  # ours to clear: we hold the lock
-                shutil.rmtree(stale, ignore_errors=True)
+            for stale in sorted(final.parent.glob(f".tmp-{fp}-*")) if lock else []:  # ours: we hold the lock
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
             tmp = final.parent / f".tmp-{fp}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+            own = None if lock else FileLock(tmp.parent / f"{tmp.name}.lock")  # a live stage's
+            if own is not None:
+                own.acquire()
             tmp.mkdir(mode=0o700)
             metrics: dict[str, Any] = {}
             try:
@@ -170,6 +186,10 @@ class ArtifactStore:
             except BaseException:
                 shutil.rmtree(tmp, ignore_errors=True)
                 raise
+            finally:
+                if own is not None:
+                    own.release()
+                    Path(own.lock_file).unlink(missing_ok=True)
             self._complete(stage, fp, info, tmp, metrics)
 
     def _complete(self, stage: str, fp: str, info: dict[str, Any], tmp: Path, metrics: dict) -> None:

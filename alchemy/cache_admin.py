@@ -63,7 +63,7 @@ def gc(root: Path, older_than_days: float | None = None, dry_run: bool = False) 
             if not folder.is_dir():
                 continue
             if folder.name.startswith(".tmp-"):
-                c.remove(folder, store.lock_path(stage.name, _fp(folder.name)))
+                c.remove(folder, store.tmp_lock(folder))
             elif not (folder / MANIFEST).is_file():
                 c.remove(folder, store.lock_path(stage.name, folder.name))
             elif cutoff is not None and (folder / MANIFEST).stat().st_mtime < cutoff:
@@ -91,8 +91,8 @@ def purge_raw(root: Path, dry_run: bool = False) -> Cleaner:
         for folder in sorted(p for p in ingest.iterdir() if p.is_dir()):
             c.remove(folder, store.lock_path("ingest", _fp(folder.name)))
     for stage in c.stages():  # build folders of killed runs: clean's hold unmasked spill files
-        for folder in sorted(stage.glob(".tmp-*") if stage.name != "ingest" else []):
-            c.remove(folder, store.lock_path(stage.name, _fp(folder.name)))
+        for folder in sorted(p for p in stage.glob(".tmp-*") if p.is_dir() and stage.name != "ingest"):
+            c.remove(folder, store.tmp_lock(folder))
     return c
 
 

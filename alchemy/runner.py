@@ -159,8 +159,9 @@ class Runner:
                 entry.update(self.store.manifest(name, fp).get("metrics", {}))
             else:
                 # the lock: a concurrent run building the same artifact is waited for and reused
-                with self.store.lock(name, fp):
-                    if name not in self.force and self.store.is_complete(name, fp):
+                # (not for a live stage: a second server must not wait for the first to stop)
+                with self.store.lock(name, fp, hold=not stage.live):
+                    if not stage.live and name not in self.force and self.store.is_complete(name, fp):
                         log.info("%s: built by another run meanwhile; reusing %s", name, fp)
                         entry.update(self.store.manifest(name, fp).get("metrics", {}), cached=True)
                     else:
@@ -180,7 +181,7 @@ class Runner:
         info = {"config": payload["config"], "inputs": payload["inputs"],
                 "alchemy_version": __version__}
         try:
-            with self.store.building(name, fp, info) as (tmp, metrics):
+            with self.store.building(name, fp, info, lock=not stage.live) as (tmp, metrics):
                 ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
                                    inputs=self._input_paths(name), cache_dir=self.store.root)
                 stage.load().run(ctx)

@@ -138,3 +138,13 @@ def test_cache_folders_are_owner_only(tmp_path) -> None:
         assert tmp.stat().st_mode & 0o777 == 0o700
     assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
     assert store.path("ingest", "fp").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_live_stage_build_is_not_locked_for_others_but_never_swept(tmp_path) -> None:
+    store, other = ArtifactStore(tmp_path), ArtifactStore(tmp_path)
+    with store.building("serve", "fp", {}, lock=False) as (tmp, _):
+        with other.lock("serve", "fp"):  # a second server is not kept waiting
+            pass
+        assert other.sweep("serve") == [] and tmp.is_dir()  # but its folder is live
+    assert store.is_complete("serve", "fp")
+    assert sorted(p.name for p in (tmp_path / "serve").iterdir()) == [".fp.lock", "fp"]

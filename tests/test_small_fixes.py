@@ -41,6 +41,6 @@ def test_the_only_document_is_never_held_out(make_cfg, docs_dir, tmp_path) -> No
     cfg = make_cfg("source=documents", f"source.documents.raw_dir={docs_dir}",
                    "pipeline.stages=[ingest,clean,synth]", "synth.eval_fraction=0.5")
     synth = Runner(cfg, tmp_path / "run").run()["stages"]["synth"]
-    assert synth["pairs_train"] > 0 and synth["pairs_eval"] == 0
+    assert synth["pairs_train"] > 0 and synth["eval_documents"] == 0
     rows = [json.loads(line) for line in (tmp_path / "run" / "sft_train.jsonl").read_text().splitlines()]
     assert {r["meta"]["source_id"] for r in rows} == {"documents:runbook.md"}

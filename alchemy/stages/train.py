@@ -14,7 +14,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from alchemy.cache import fingerprint, hold
+from alchemy.cache import fingerprint, held
 from alchemy.stages import StageContext
 
 # Keys that change neither the weights nor where a resumed run should pick up.
@@ -117,7 +117,7 @@ def run(ctx: StageContext) -> None:
     checkpoints = Path(ctx.cache_dir) / "train_checkpoints" / key
     texts = cpt_texts(ctx) if cfg.train.cpt.enabled else None
     # Two runs never share live checkpoints: the second waits (then resumes or starts afresh).
-    with hold(checkpoints.parent / f".{key}.lock", f"the checkpoints {checkpoints}"):
+    with held(checkpoints.parent / f".{key}.lock", f"the checkpoints {checkpoints}"):
         # No eval inside training: the eval stage scores base and adapter on the same pairs.
         metrics = train_adapter(cfg.model, cfg.lora, cfg.train, sft / "sft_train.jsonl", adapter,
                                 ctx.cache_dir, eval_path=None, checkpoint_dir=checkpoints,
