@@ -148,3 +148,21 @@ def test_a_live_stage_build_is_not_locked_for_others_but_never_swept(tmp_path) -
         assert other.sweep("serve") == [] and tmp.is_dir()  # but its folder is live
     assert store.is_complete("serve", "fp")
     assert sorted(p.name for p in (tmp_path / "serve").iterdir()) == [".fp.lock", "fp"]
+
+
+def test_stale_spill_folders_in_engine_spill_dir_are_removed(tmp_path) -> None:
+    from alchemy.engines.python import WORK_LOCK, _work_dir
+
+    dead, live = tmp_path / ".clean-dead", tmp_path / ".clean-live"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / WORK_LOCK).touch()
+        (folder / "parse-00000-0000.run").write_bytes(b"unmasked AKIA4LPNQ7RZT2VXW3YB")
+    holder = _hold_lock(live / WORK_LOCK)
+    try:
+        work, lock = _work_dir(tmp_path)
+        lock.release()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not dead.exists() and live.is_dir() and work.stat().st_mode & 0o777 == 0o700
