@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from omegaconf import OmegaConf
 
 from alchemy.records import read_jsonl
@@ -41,9 +44,14 @@ def test_mask_id_keeps_separators_and_suffix() -> None:
     assert counts["GITHUB_TOKEN"] >= 1
 
 
-def test_no_raw_name_anywhere_and_provenance_kept(make_cfg, tmp_path) -> None:
+SPARK = pytest.mark.skipif(shutil.which("java") is None or importlib.util.find_spec("pyspark") is None,
+                           reason="engine=spark needs Java and pyspark")
+
+
+@pytest.mark.parametrize("engine", ["python", pytest.param("spark", marks=SPARK)])
+def test_no_raw_name_anywhere_and_provenance_kept(make_cfg, tmp_path, engine) -> None:
     raw = _corpus(tmp_path)
-    cfg = make_cfg("source=documents", f"source.documents.raw_dir={raw}", "engine=python",
+    cfg = make_cfg("source=documents", f"source.documents.raw_dir={raw}", f"engine={engine}",
                    "pipeline.stages=[ingest,clean,synth]", "synth.eval_fraction=0")
     run_dir = tmp_path / "run"
     report = Runner(cfg, run_dir).run()
