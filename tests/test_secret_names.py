@@ -31,6 +31,7 @@ def _corpus(root: Path) -> Path:
     (raw / f"{MAIL}.txt").write_text(BODY.format("billing") + "\n", encoding="utf-8")
     (raw / f"copy-{MAIL}.txt").write_text(BODY.format("billing") + "\n", encoding="utf-8")  # a duplicate
     (raw / f"{TOKEN}.pdf").write_bytes(b"not a pdf at all")  # quarantined
+    (raw / f"{MAIL}.exe").write_bytes(b"MZ")  # a type no source reads: quarantined as unsupported
     return raw
 
 
@@ -56,7 +57,8 @@ def test_no_raw_name_anywhere_and_provenance_kept(make_cfg, tmp_path, engine) ->
     run_dir = tmp_path / "run"
     report = Runner(cfg, run_dir).run()
     clean = report["stages"]["clean"]
-    assert clean["records_out"] == 3 and clean["quarantined"] == 1 and clean["dropped_total"] == 1
+    assert clean["records_out"] == 3 and clean["quarantined"] == 2 and clean["dropped_total"] == 1
+    assert clean["unsupported"] == {"documents": {".exe": 1}}
     for root in (run_dir, tmp_path / "cache"):
         for f in root.rglob("*"):
             if f.is_file():
@@ -66,7 +68,8 @@ def test_no_raw_name_anywhere_and_provenance_kept(make_cfg, tmp_path, engine) ->
     assert "documents:<AWS_KEY_1>/notes.md" in ids and "documents:<GITHUB_TOKEN_1>.txt" in ids
     sources = {r["meta"]["source_id"] for r in read_jsonl(run_dir / "sft_train.jsonl")}
     assert sources and sources <= ids  # every pair still points at its document
-    (q,) = read_jsonl(run_dir / "quarantine.jsonl")
+    unsupported, q = read_jsonl(run_dir / "quarantine.jsonl")  # sorted by path
     assert q["path"] == "<GITHUB_TOKEN>.pdf" and q["id"] == "documents:<GITHUB_TOKEN>.pdf"
+    assert unsupported["path"] == "<EMAIL>.exe" and unsupported["reason"] == "unsupported type (.exe)"
     (d,) = read_jsonl(run_dir / "dropped.jsonl")
     assert "<EMAIL>" in d["id"] and "<EMAIL>" in d["duplicate_of"]
