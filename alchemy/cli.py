@@ -2,7 +2,7 @@
 
 Exit codes: 0 success; 1 a stage failed (its partial artifact is discarded); 2 a config
 problem (unknown option, misspelt key, wrong type, missing data folder), caught before any
-stage work.
+stage work. ``alchemy cache gc|purge-raw`` manages the cache instead (alchemy/cache_admin.py).
 """
 
 from __future__ import annotations
@@ -28,15 +28,20 @@ _failed_jobs: list[int] = []
 
 def run(cfg: DictConfig) -> dict:
     """Run the pipeline for one composed config (also used by tests)."""
-    from alchemy.runner import Runner
+    from alchemy.publish import run_dir_error, write_atomic
+    from alchemy.runner import Runner, StageFailed
     from alchemy.summary import print_summary
 
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    runner = Runner(cfg, run_dir)  # validates the config first (ConfigError: exit 2)
     # Hydra saves the config with interpolations; store the resolved one, as DESIGN.md promises.
     hydra_dir = run_dir / ".hydra"
     if hydra_dir.is_dir():
-        (hydra_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    report = Runner(cfg, run_dir).run()
+        try:
+            write_atomic(hydra_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+        except OSError as exc:
+            raise StageFailed(run_dir_error(exc, hydra_dir / "config.yaml")) from exc
+    report = runner.run()
     print_summary(report)
     return report
 
@@ -83,6 +88,10 @@ def _app(cfg: DictConfig) -> float | None:
 def main() -> None:
     """Console script `alchemy`."""
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    if sys.argv[1:2] == ["cache"]:  # alchemy cache gc|purge-raw (not a Hydra run)
+        from alchemy.cache_admin import main as cache_main
+
+        sys.exit(cache_main(sys.argv[2:]))
     register_configs()
     register_help()
     sys.argv[1:] = quote_bracketed(sys.argv[1:])  # engine.master=local[4] is that string

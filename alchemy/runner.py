@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from alchemy import __version__
 from alchemy.cache import ArtifactStore, fingerprint
 from alchemy.errors import ConfigError, StageFailed
+from alchemy.publish import publish, run_dir_error, write_atomic
 from alchemy.stages import ORDER, STAGES, StageContext, check_stage_names
+from alchemy.validate import validate
 
 __all__ = ["ANSWERING", "Runner", "StageFailed"]
 
@@ -56,8 +57,23 @@ def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
     return value
 
 
+def check_adapter(path: Path) -> None:
+    """A PEFT adapter folder, or a ConfigError naming the folder and what is wrong with it."""
+    config = path / "adapter_config.json"
+    if not config.is_file():
+        raise ConfigError(f"infer.adapter: {path} is not an adapter folder (no adapter_config.json)")
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"infer.adapter: {config} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not data.get("peft_type"):
+        raise ConfigError(f"infer.adapter: {config} is not a PEFT adapter config (no 'peft_type'); "
+                          "point infer.adapter at a folder written by the train stage or PEFT")
+
+
 class Runner:
     def __init__(self, cfg: DictConfig, run_dir: Path) -> None:
+        validate(cfg)  # interpolations, unknown keys, ranges: exit 2 before any stage
         self.cfg = cfg
         self.run_dir = Path(run_dir)
         self.store = ArtifactStore(cfg.paths.cache_dir)
@@ -77,9 +93,7 @@ class Runner:
             return None
         if self.cfg.infer.adapter:
             path = Path(self.cfg.infer.adapter)
-            if not (path / "adapter_config.json").is_file():
-                raise ConfigError(f"infer.adapter: {path} is not an adapter folder "
-                                  "(no adapter_config.json)")
+            check_adapter(path)
             return path
         if "train" in self.requested:
             return None
@@ -144,33 +158,44 @@ class Runner:
                 log.info("%s: cache hit %s", name, fp)
                 entry.update(self.store.manifest(name, fp).get("metrics", {}))
             else:
-                log.info("%s: running (fingerprint %s)", name, fp)
-                t0 = time.time()
-                metrics: dict[str, Any] = {}
-                payload = self._payloads[name]
-                info = {"config": payload["config"], "inputs": payload["inputs"],
-                        "alchemy_version": __version__}
-                try:
-                    with self.store.building(name, fp, info) as (tmp, metrics):
-                        ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
-                                           inputs=self._input_paths(name),
-                                           cache_dir=self.store.root)
-                        stage.load().run(ctx)
-                        metrics["seconds"] = round(time.time() - t0, 2)
-                except (ConfigError, KeyboardInterrupt):
-                    raise
-                except Exception as exc:
-                    entry.update(metrics)  # whatever the stage had counted before it failed
-                    entry.update(error=f"{type(exc).__name__}: {exc}")
-                    report["stages"][name] = entry
-                    self._write_report(report, started)
-                    raise StageFailed(f"stage {name!r} failed: {type(exc).__name__}: {exc}") from exc
-                entry.update(self.store.manifest(name, fp)["metrics"])
-                log.info("%s: done in %.1fs", name, time.time() - t0)
+                # the lock: a concurrent run building the same artifact is waited for and reused
+                # (not for a live stage: a second server must not wait for the first to stop)
+                with self.store.lock(name, fp, hold=not stage.live):
+                    if not stage.live and name not in self.force and self.store.is_complete(name, fp):
+                        log.info("%s: built by another run meanwhile; reusing %s", name, fp)
+                        entry.update(self.store.manifest(name, fp).get("metrics", {}), cached=True)
+                    else:
+                        self._build(name, stage, fp, entry, report, started)
             report["stages"][name] = entry
-            self._publish(name, path)
+            self._publish(name, path, report, started)
         self._write_report(report, started)
         return report
+
+    def _build(self, name: str, stage: Any, fp: str, entry: dict[str, Any],
+               report: dict[str, Any], started: float) -> None:
+        """Run one stage into the store; a failure is reported and raised as StageFailed."""
+        log.info("%s: running (fingerprint %s)", name, fp)
+        t0 = time.time()
+        metrics: dict[str, Any] = {}
+        payload = self._payloads[name]
+        info = {"config": payload["config"], "inputs": payload["inputs"],
+                "alchemy_version": __version__}
+        try:
+            with self.store.building(name, fp, info, lock=not stage.live) as (tmp, metrics):
+                ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
+                                   inputs=self._input_paths(name), cache_dir=self.store.root)
+                stage.load().run(ctx)
+                metrics["seconds"] = round(time.time() - t0, 2)
+        except (ConfigError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            entry.update(metrics)  # whatever the stage had counted before it failed
+            entry.update(error=f"{type(exc).__name__}: {exc}")
+            report["stages"][name] = entry
+            self._write_report(report, started)
+            raise StageFailed(f"stage {name!r} failed: {type(exc).__name__}: {exc}") from exc
+        entry.update(self.store.manifest(name, fp)["metrics"])
+        log.info("%s: done in %.1fs", name, time.time() - t0)
 
     def _input_paths(self, name: str) -> dict[str, Path]:
         paths = {i: self.store.path(i, self.fp(i)) for i in self.inputs_of(name)}
@@ -178,19 +203,27 @@ class Runner:
             paths["adapter"] = self.external_adapter
         return paths
 
-    def _publish(self, name: str, artifact: Path) -> None:
-        """Copy a stage's declared outputs into the run directory."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        for out in STAGES[name].outputs:
-            src, dst = artifact / out, self.run_dir / out
-            if src.is_dir():
-                shutil.rmtree(dst, ignore_errors=True)
-                shutil.copytree(src, dst)
-            elif src.is_file():
-                shutil.copy2(src, dst)
+    def _publish(self, name: str, artifact: Path, report: dict[str, Any], started: float) -> None:
+        """Copy a stage's declared outputs into the run directory, each atomically (a copy
+        beside it, then a rename): a kill or a full disk never leaves a truncated file there."""
+        dst = self.run_dir
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            for out in STAGES[name].outputs:
+                dst = self.run_dir / out
+                if (artifact / out).exists():
+                    publish(artifact / out, dst)
+        except OSError as exc:
+            message = run_dir_error(exc, dst)
+            report["stages"][name]["error"] = message
+            self._write_report(report, started)
+            raise StageFailed(message) from exc
 
     def _write_report(self, report: dict[str, Any], started: float) -> None:
+        """report.json, atomically; a failure to write it (a full disk) is logged, not raised."""
         report["seconds"] = round(time.time() - started, 2)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "report.json").write_text(json.dumps(report, indent=2, default=str),
-                                                  encoding="utf-8")
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.run_dir / "report.json", json.dumps(report, indent=2, default=str))
+        except OSError as exc:
+            log.error("%s", run_dir_error(exc, self.run_dir / "report.json"))

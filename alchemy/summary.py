@@ -53,7 +53,8 @@ def _figures(name: str, st: dict[str, Any]) -> str:
     if name == "clean":
         return (f"records in {_fmt(st.get('records_in'))} -> out {_fmt(st.get('records_out'))}; "
                 f"quarantined {_fmt(st.get('quarantined'))}; dropped {_fmt(st.get('dropped'))}; "
-                f"masks {_fmt(st.get('masks_total'))} ({_fmt(st.get('masks'))})")
+                f"masks {_fmt(st.get('masks_total'))} ({_fmt(st.get('masks'))})"
+                + (f"; {st['truncated']} cut at clean.max_chars" if st.get("truncated") else ""))
     if name == "synth":
         if "cost_usd_expected" in st and "pairs_train" not in st:  # synth.dry_run
             return (f"dry run: {_fmt(st.get('calls_needed'))} calls, {_fmt(st.get('tokens_in'))} "

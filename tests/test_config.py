@@ -75,12 +75,48 @@ def test_public_override_keys_exist() -> None:
     ("lora.rank=3", "lora.rank"),
     ("train.max_steps=many", "max_steps"),
     ("model=no-such-model", "Available options in 'model'"),
+    ("paths.cache_dir=${oc.env:ALCHEMY_UNSET_VAR}", "paths.cache_dir"),  # interpolation
+    ("clean.near_dup.threshold=7", "clean.near_dup.threshold=7"),  # range, before any stage
+    ("+clean.typo_key=1", "clean.typo_key"),  # + does not get past the schema
 ])
 def test_bad_config_exits_2_and_names_the_problem(tmp_path, override: str, needle: str) -> None:
     proc = subprocess.run([sys.executable, "-m", "alchemy.cli", override,
                            f"hydra.run.dir={tmp_path}"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 2
     assert needle in proc.stderr
+
+
+@pytest.mark.parametrize("override,needle", [
+    ("paths.cache_dir=${nope.key}", "paths.cache_dir: Interpolation key 'nope.key' not found"),
+    ("paths.cache_dir=${paths.cache_dir}", "paths.cache_dir: Recursive interpolation"),
+    ("engine.workers=0", "engine.workers=0: must be >= 1"),
+    ("clean.filters.min_words=-5", "clean.filters.min_words=-5"),
+    ("synth.eval_fraction=1.5", "synth.eval_fraction"),
+    ("clean.min_chars=500", "clean.min_chars=500 is above clean.max_chars"),
+    ("+train.warmup_stepz=3", "unknown key(s) train.warmup_stepz"),
+])
+def test_config_errors_are_caught_before_any_stage(override: str, needle: str) -> None:
+    from alchemy.stages import ConfigError
+    from alchemy.validate import validate
+
+    over = [override, "clean.max_chars=400"] if "min_chars" in override else [override]
+    with pytest.raises(ConfigError) as info:
+        validate(compose_cfg(*over))
+    assert needle in str(info.value)
+
+
+@pytest.mark.parametrize("group,option", OPTIONS)
+def test_every_option_passes_validation(group: str, option: str) -> None:
+    from alchemy.validate import validate
+
+    validate(compose_cfg(f"{group}={option}"))
+
+
+@pytest.mark.parametrize("recipe", RECIPES)
+def test_every_recipe_passes_validation(recipe: str) -> None:
+    from alchemy.validate import validate
+
+    validate(compose_cfg(f"recipe={recipe}"))
 
 
 def test_missing_data_folder_names_the_key(tmp_path) -> None:

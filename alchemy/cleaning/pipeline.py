@@ -95,6 +95,7 @@ class Batch:
     bands: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.int64))
     stats: SanitizeStats = field(default_factory=SanitizeStats)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
+    truncated: int = 0  # records cut at clean.max_chars (prepare marked them in meta)
 
 
 def phase1_batch(ctx: SanitizeContext, opts: CleanOptions, rows: list[str]) -> Batch:
@@ -108,8 +109,9 @@ def phase1_batch(ctx: SanitizeContext, opts: CleanOptions, rows: list[str]) -> B
         try:
             rec = decode(row)
             rid, source, path = rec.id, rec.source, str(rec.meta.get("path") or "")
+            out.truncated += bool(rec.meta.get("truncated"))
             result = ctx.sanitize_record(rec)
-            out.stats.add(source, rid, result)
+            out.stats.add(source, render(result.record.id) if result.record else rid, result)
             if result.record is None:
                 p1, reason, key = None, "has_sensitive_data", (0, 0)
             else:

@@ -9,9 +9,11 @@ sanitized, to dropped_sample.jsonl next to quarantine.jsonl. Nothing unmasked is
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from alchemy.cleaning.pipeline import REASONS, sample_entry
 from alchemy.records import write_jsonl
 from alchemy.sanitize import SanitizeContext, SanitizeStats
 
+log = logging.getLogger("alchemy")
 TRAIN, QUARANTINE = "train.jsonl", "quarantine.jsonl"
 DROPPED, SAMPLE = "dropped.jsonl", "dropped_sample.jsonl"
 
@@ -27,9 +30,11 @@ class Outputs:
     """Streaming writer of train.jsonl, dropped.jsonl and dropped_sample.jsonl."""
 
     def __init__(self, out: Path, mode: str, sample: int, train: bool = True,
-                 parts: Path | None = None, part_bytes: int = 128_000_000) -> None:
+                 parts: Path | None = None, part_bytes: int = 128_000_000,
+                 show: Callable[[Any], Any] = lambda s: s) -> None:
         self.mode = mode  # the sanitizer's: phase 2 numbers (mask) or only types (redact)
         self.book: Any = None  # pseudonyms.Book: numbers earlier runs gave (Spark's phase 2)
+        self.show = show  # ids and paths as they may be shown (sanitize/ids.py: shown_id)
         self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
         if parts is not None:
             parts.mkdir(parents=True, exist_ok=True)
@@ -64,6 +69,7 @@ class Outputs:
     def drop(self, rid: str, reason: str, source: str, path: str, p1: str | None,
              duplicate_of: str | None = None, similarity: float | None = None) -> None:
         self.reasons[reason] += 1
+        rid, path, duplicate_of = self.show(rid), self.show(path), self.show(duplicate_of)
         row: dict[str, Any] = {"id": rid, "reason": reason, "path": path}
         if duplicate_of is not None:
             row["duplicate_of"] = duplicate_of
@@ -99,14 +105,19 @@ def quarantine_order(q: dict[str, Any]) -> tuple[str, str, str, str]:
     return (str(q.get("source", "")), str(q.get("path", "")), str(q.get("id", "")), str(q.get("reason", "")))
 
 
-def write_quarantine(out: Path, entries: list[dict[str, Any]]) -> None:
-    write_jsonl(out / QUARANTINE, sorted(entries, key=quarantine_order))
+def write_quarantine(out: Path, entries: list[dict[str, Any]],
+                     show: Callable[[Any], Any] = lambda s: s) -> None:
+    """quarantine.jsonl; ``show`` masks ids, paths and reasons (a message may quote a path)."""
+    shown = [{k: v if k == "source" else show(v) for k, v in q.items()} for q in entries]
+    write_jsonl(out / QUARANTINE, sorted(shown, key=quarantine_order))
 
 
 def figures(n_in: int, per_source: dict[str, int], kept: int, reasons: Counter[str], quarantined: int,
-            stats: SanitizeStats, ctx: SanitizeContext) -> dict[str, Any]:
+            stats: SanitizeStats, ctx: SanitizeContext, truncated: int = 0) -> dict[str, Any]:
     """The figures report.json gets for the clean stage (identical keys on every engine)."""
     dropped = {r: reasons[r] for r in REASONS if reasons.get(r)}
+    if truncated:
+        log.warning("clean: %d record(s) cut at clean.max_chars (meta.truncated in train.jsonl)", truncated)
     return {"records_in": n_in, "records_out": kept, "quarantined": quarantined, "dropped": dropped,
             "dropped_total": sum(dropped.values()), "by_source": dict(sorted(per_source.items())),
-            **stats.metrics(ctx)}
+            "truncated": truncated, **stats.metrics(ctx)}

@@ -29,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
 from tqdm import tqdm
 
+from alchemy.cache import private_dir, remove_unless_locked
 from alchemy.cleaning import dedup
 from alchemy.cleaning.options import clean_options
 from alchemy.cleaning.pipeline import ERROR, REASONS
@@ -38,14 +40,16 @@ from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.pool import Workers, resolve_workers
 from alchemy.engines.python_tasks import final_path, final_task, parse_task, phase1_task, read_tokens
 from alchemy.engines.spill import collapse, merge_runs
-from alchemy.engines.units import group_units, join_units, plan_units, source_configs
+from alchemy.engines.units import group_units, join_units, plan_units, skipped, source_configs
 from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats
+from alchemy.sanitize.ids import shown_id
 from alchemy.sanitize.pseudonyms import Book, open_book, run_key
 
 log = logging.getLogger("alchemy")
 SMALL = 2_000_000  # input bytes per worker below which workers=null uses fewer processes
 CODES = {None: 0, **{r: i + 1 for i, r in enumerate(REASONS)}, ERROR: 255}
 NAMES = {v: k for k, v in CODES.items()}
+WORK_LOCK = ".lock"  # held inside a live run's spill folder
 
 
 def _batches(entries: Iterator[Any], limit: int) -> Iterator[list[str]]:
@@ -73,7 +77,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     units = plan_units(inventory, split=target if workers > 1 else 0)  # GitHub's join in parallel too
     spill = int(eng.get("spill_bytes") or 64_000_000)
     batch_bytes = int(eng.get("batch_bytes") or 1_000_000)
-    work = Path(tempfile.mkdtemp(prefix=".clean-", dir=eng.get("spill_dir") or out))
+    work, lock = _work_dir(Path(eng.get("spill_dir") or out))
     for scfg in scfgs.values():  # a parser that spills (GitHub's join buckets) spills here too
         scfg["spill_dir"] = str(work)
     timings: dict[str, float] = {}
@@ -81,7 +85,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     try:
         with Workers(workers) as pool:
             runs: list[str] = []
-            quarantine: list[dict[str, Any]] = []
+            quarantine: list[dict[str, Any]] = skipped(inventory)
             people: set[str] = set()
             per_source: Counter[str] = Counter()
             done = 0
@@ -102,10 +106,10 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             ctx = SanitizeContext(cfg.sanitizer, sorted(people), key=run_key(cfg))
             book = open_book(cfg, ctx.key)
             ctx_path = work / "ctx.pkl"
-            ctx_path.write_bytes(pickle.dumps(ctx))
+            ctx_path.write_bytes(pickle.dumps(ctx.without_key()))  # the key never touches the disk
             rows = _batches(collapse(merge_runs(runs, work), quarantine), batch_bytes)
-            jobs = ((str(ctx_path), opts, str(work), i, r) for i, r in enumerate(rows))
-            stats, codes, keys = SanitizeStats(), [], []
+            jobs = ((str(ctx_path), ctx.key, opts, str(work), i, r) for i, r in enumerate(rows))
+            stats, codes, keys, truncated = SanitizeStats(), [], [], 0
             sig_fh = open(work / "sig.bin", "wb")
             band_fhs = [open(work / f"band-{k}.bin", "wb") for k in range(opts.bands if opts.near_dup else 0)]
             sizes: list[int] = []
@@ -113,6 +117,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                               leave=False, disable=None):
                 stats.merge(batch.stats)
                 quarantine += batch.quarantine
+                truncated += batch.truncated
                 codes.append(np.array([CODES[r] for r in batch.reasons], dtype=np.uint8))
                 keys.append(batch.keys)
                 batch.sigs.tofile(sig_fh)
@@ -131,7 +136,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             parts = None
             if eng.get("output", "single") == "partitioned":
                 parts = Path(eng.get("output_dir") or out / "train")
-            outputs = Outputs(out, ctx.mode, opts.sample, parts=parts)
+            outputs = Outputs(out, ctx.mode, opts.sample, parts=parts, show=shown_id(ctx))
             starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
             keep = [(code[starts[b] : starts[b + 1]] == 0).tolist() for b in range(len(sizes))]
             numbers = _learn(ctx.mode, work, keep, book)
@@ -152,15 +157,30 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                         outputs.drop(rid, NAMES[c], src, path, p1, twin, m / opts.num_perm if m else None)
                     o += 1
         outputs.close()
-        write_quarantine(out, quarantine)
+        write_quarantine(out, quarantine, shown_id(ctx))
         timings["write"] = time.perf_counter() - t0 - sum(timings.values())
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        lock.release()
     metrics.update(figures(sum(per_source.values()), per_source, outputs.kept, outputs.reasons,
-                           len(quarantine), stats, ctx))
+                           len(quarantine), stats, ctx, truncated))
     metrics.update(workers=workers, input_bytes=total,
                    timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))
+
+
+def _work_dir(parent: Path) -> tuple[Path, FileLock]:
+    """An owner-only folder (mkdtemp: 0700) for the run's spill files, which hold unmasked
+    records. Its lock is held while the pass runs; folders of killed runs (nobody holds their
+    lock) are removed first."""
+    private_dir(parent)
+    for stale in parent.glob(".clean-*"):
+        if (stale / WORK_LOCK).exists():
+            remove_unless_locked(stale, stale / WORK_LOCK)
+    work = Path(tempfile.mkdtemp(prefix=".clean-", dir=parent))
+    lock = FileLock(work / WORK_LOCK)
+    lock.acquire()
+    return work, lock
 
 
 def _learn(mode: str, work: Path, keep: list[list[bool]], book: Book | None = None) -> str:

@@ -41,12 +41,13 @@ def parse_task(task_no: int, units: list[Unit], scfgs: dict[str, dict[str, Any]]
     return {"runs": writer.flush(), "quarantine": quarantine, "people": people, "counts": counts}
 
 
-def load_ctx(path: str) -> SanitizeContext:
-    """The run's sanitizer context, unpickled once per process."""
+def load_ctx(path: str, key: bytes) -> SanitizeContext:
+    """The run's sanitizer context, unpickled once per process; its HMAC key comes with the
+    task (through the pool's pipe), never from the file."""
     if path not in _CTX:
         _CTX.clear()
         with open(path, "rb") as fh:
-            _CTX[path] = pickle.load(fh)
+            _CTX[path] = pickle.load(fh).with_key(key)
     return _CTX[path]
 
 
@@ -54,9 +55,10 @@ def batch_path(work: str, batch_no: int) -> Path:
     return Path(work) / f"p1-{batch_no:07d}.pkl"
 
 
-def phase1_task(ctx_path: str, opts: CleanOptions, work: str, batch_no: int, rows: list[str]) -> Batch:
+def phase1_task(ctx_path: str, key: bytes, opts: CleanOptions, work: str, batch_no: int,
+                rows: list[str]) -> Batch:
     """Phase 1 for one batch; the records are written to disk, the figures returned."""
-    batch = phase1_batch(load_ctx(ctx_path), opts, rows)
+    batch = phase1_batch(load_ctx(ctx_path, key), opts, rows)
     with open(batch_path(work, batch_no), "wb") as fh:
         pickle.dump((batch.ids, batch.sources, batch.paths, batch.reasons, batch.p1), fh,
                     protocol=pickle.HIGHEST_PROTOCOL)

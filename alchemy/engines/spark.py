@@ -32,8 +32,9 @@ from alchemy.engines import spark_dedup
 from alchemy.engines.output import Outputs, figures, write_quarantine
 from alchemy.engines.spark_session import local_path, parallelism, session, shared_disk
 from alchemy.engines.spill import collapse
-from alchemy.engines.units import Unit, entries, group_units, plan_units, source_configs
+from alchemy.engines.units import Unit, entries, group_units, plan_units, skipped, source_configs
 from alchemy.sanitize import SanitizeContext, SanitizeStats
+from alchemy.sanitize.ids import shown_id
 from alchemy.sanitize.pseudonyms import open_book, run_key
 
 log = logging.getLogger("alchemy")
@@ -136,7 +137,8 @@ def _phase1_fn(ctx: SanitizeContext, opts: CleanOptions) -> Any:
                 "bands": [b.bands[i].tolist() if e else None for i, e in enumerate(elig)],
                 "toks": [" ".join(dict.fromkeys(f"{k}:{d}" for k, d in t)) if learn and t else None
                          for t in b.tokens],
-                "extra": [pickle.dumps((b.stats, superseded + b.quarantine))] + [None] * (len(b.ids) - 1),
+                "extra": [pickle.dumps((b.stats, superseded + b.quarantine, b.truncated))]
+                + [None] * (len(b.ids) - 1),
             }, schema=schema)
 
         cols = ("id", "neg", "path", "json", "source")  # the Python engine's entry layout
@@ -202,7 +204,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     try:
         frame, tasks = _units_frame(spark, units, n)
         parsed = frame.mapInArrow(_parse_fn(scfgs, opts, tasks), PARSED).persist(StorageLevel.MEMORY_AND_DISK)
-        quarantine, people, per_source, size = [], set(), Counter(), 0
+        quarantine, people, per_source, size = skipped(inventory), set(), Counter(), 0
         # quarantine entries, person names, records per source, record bytes: one scan, which
         # skips the cached batches of records (IN uses their min/max statistics, != would not)
         for r in parsed.filter("kind IN ('b', 'n', 'p', 'q')").select("kind", "neg", "json").collect():
@@ -225,31 +227,32 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
                    .repartitionByRange(m, "id").sortWithinPartitions("id", "neg", "path", "json", "source"))
         mark("parse")
         p1 = records.mapInArrow(_phase1_fn(ctx, opts), P1).persist(StorageLevel.MEMORY_AND_DISK)
-        stats = SanitizeStats()
+        stats, truncated = SanitizeStats(), 0
         for r in p1.filter("extra IS NOT NULL").select("extra").collect():
-            s, q = pickle.loads(r.extra)
+            s, q, t = pickle.loads(r.extra)
             stats.merge(s)
             quarantine += q
+            truncated += t
         parsed.unpersist()
         mark("sanitize")
         local = spark_dedup.collect(p1, opts, sum(per_source.values()))  # small enough for the driver?
         fate = spark_dedup.fates(spark, p1, opts, metrics, local)
         mark("dedup")
         partitioned = cfg.engine.get("output", "single") == "partitioned"
-        outputs = Outputs(out, ctx.mode, opts.sample, train=False)
+        outputs = Outputs(out, ctx.mode, opts.sample, train=False, show=shown_id(ctx))
         outputs.book = open_book(cfg, ctx.key)
         target = (cfg.engine.get("output_dir") or str(out / "train")) if partitioned else None
         spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark), local)
         del local
         outputs.close()
-        write_quarantine(out, quarantine)
+        write_quarantine(out, quarantine, shown_id(ctx))
         p1.unpersist()
         mark("write")
     finally:
         if owned:
             spark.stop()
     metrics.update(figures(sum(per_source.values()), per_source, outputs.kept, outputs.reasons,
-                           len(quarantine), stats, ctx))
+                           len(quarantine), stats, ctx, truncated))
     metrics.update(spark_master=str(cfg.engine.get("master")), partitions=m, input_bytes=total,
                    timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))

@@ -48,6 +48,11 @@ def source_configs(cfg: Any, inventory: dict[str, Any]) -> dict[str, dict[str, A
     return out
 
 
+def skipped(inventory: dict[str, Any]) -> list[dict[str, Any]]:
+    """Quarantine entries for what listing the exports skipped (unreadable folders, loops)."""
+    return [q for entry in inventory.values() for q in entry.get("skipped", [])]
+
+
 def plan_units(inventory: dict[str, Any], split: int = 0) -> list[Unit]:
     """Every unit of every source; parse_dir sources are one unit (their files belong together),
     unless ``split`` > 0 and the source can run its join as two passes: then its files become

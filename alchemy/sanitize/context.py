@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from alchemy.records import Record
-from alchemy.sanitize import gate
+from alchemy.sanitize import gate, ids
 from alchemy.sanitize.checks import is_placeholder
 from alchemy.sanitize.detectors import find_spans, resolve
 from alchemy.sanitize.name_index import index_for
@@ -101,6 +101,17 @@ class SanitizeContext:
         new.__dict__.update(self.__dict__)
         new.people = tuple(sorted(set(self.people) | {p.strip() for p in people if is_person(p)}))
         new._known = frozenset(new.people)
+        return new
+
+    def without_key(self) -> SanitizeContext:
+        """A copy without the HMAC key, for a file the workers read (``with_key`` restores it)."""
+        return self.with_key(b"")
+
+    def with_key(self, key: bytes) -> SanitizeContext:
+        new = object.__new__(SanitizeContext)
+        new.__dict__.update(self.__dict__)
+        new.key = key
+        new._person_memo = {}  # tokens of the old key
         return new
 
     def _allowed(self, value: str, kind: str = "") -> bool:
@@ -226,20 +237,31 @@ class SanitizeContext:
         counts: Counter[str] = Counter()
         strings = [rec.title, rec.text, rec.url]
         meta_in = {k: v for k, v in rec.meta.items() if k not in PRIVATE}
+        path = meta_in.get("path")
+        if isinstance(path, str):  # masked piece by piece (ids.py), like the id
+            meta_in["path"] = ""
         self._collect(meta_in, "", strings)
+        n_rec = len(strings)
+        strings += ids.strings(rec.id) + (ids.strings(path) if isinstance(path, str) else [])
         masked = self.mask_many(strings, counts, people)
         title, text, url = masked[:3]
-        meta = self._rebuild(meta_in, "", iter(masked[3:]), counts, people)
+        meta = self._rebuild(meta_in, "", iter(masked[3:n_rec]), counts, people)
+        rest = iter(masked[n_rec:])
+        rid = ids.assemble(rec.id, rest)
+        if isinstance(path, str):
+            meta["path"] = ids.assemble(path, rest)
+        # a piece was masked whole and without its suffix: count what the id and path kept
+        counts -= ids.tokens(masked[n_rec:]) - ids.tokens([rid, meta.get("path") or ""])
         if self.mode == "drop_record" and any(n for k, n in counts.items() if k != "PERSON"):
             return Phase1(None, dict(counts))
-        out = Record(rec.id, rec.source, rec.kind, title, text, url, rec.created_at, meta)
+        out = Record(rid, rec.source, rec.kind, title, text, url, rec.created_at, meta)
         return Phase1(out, dict(counts), self.scan(out))
 
     def scan(self, rec: Record) -> list[str]:
         """The leak gate on one phase-1 record (placeholders rendered, so they never trip it)."""
         if self.gate == "none":
             return []
-        strings = [rec.title, rec.text, rec.url] + [v for v in _strings(rec.meta)]
+        strings = [rec.id, rec.title, rec.text, rec.url] + [v for v in _strings(rec.meta)]
         return gate.scanner(self.gate, self._self_scan, self._keep)(render("\n".join(strings)))
 
     def _keep(self, value: str) -> bool:

@@ -59,7 +59,7 @@ class Numberer:
     @staticmethod
     def tokens_in_order(rec: Record) -> list[tuple[str, str]]:
         """(type, digest) of a phase-1 record's tokens in the order ``record`` numbers them."""
-        walk = [rec.title, rec.text, rec.url, *_strings(rec.meta)]
+        walk = [rec.id, rec.title, rec.text, rec.url, *_strings(rec.meta)]
         return [tok for s in walk if OPEN in s for tok in TOKEN_RE.findall(s)]
 
     def learn(self, tokens: Iterable[tuple[str, str]]) -> Numberer:
@@ -99,11 +99,12 @@ class Numberer:
 
     def record(self, rec: Record) -> Record:
         """Number one record's fields in the order ``Record.to_dict`` writes them."""
+        rid = self.text(rec.id)  # an id masked in phase 1 (a file named like a token)
         title, text, url = self.text(rec.title), self.text(rec.text), self.text(rec.url)
         meta = self.value(rec.meta)
         if isinstance(meta.get("people"), list):  # the same person listed twice is listed once
             meta["people"] = list(dict.fromkeys(meta["people"]))
-        return Record(rec.id, rec.source, rec.kind, title, text, url, rec.created_at, meta)
+        return Record(rid, rec.source, rec.kind, title, text, url, rec.created_at, meta)
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -16,9 +16,9 @@ from typing import Any
 from omegaconf import DictConfig
 
 from alchemy.engines import select_engine
-from alchemy.engines.output import QUARANTINE, write_quarantine
 from alchemy.records import Quarantine
 from alchemy.stages import StageContext
+from alchemy.stages.ingest import source_listing, unread_files
 
 
 def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
@@ -28,32 +28,42 @@ def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
     return {"output": cfg.engine.output, "output_dir": cfg.engine.get("output_dir")}
 
 
-def _report_unsupported(inventory: dict[str, Any], out: Path, metrics: dict[str, Any]) -> None:
-    """Files a source does not read, from the ingest inventory: each path in quarantine.jsonl
-    (reason "unsupported type (.ext)"), counts by extension in report.json."""
-    entries = [Quarantine(name, rel, f"unsupported type ({Path(rel).suffix.lower() or 'no extension'})")
-               for name, entry in sorted(inventory.items()) for rel in entry.get("unsupported", [])]
-    if not entries:
-        return
-    path = out / QUARANTINE
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    write_quarantine(out, rows + [e.to_dict() for e in entries])
-    metrics["quarantined"] = metrics.get("quarantined", 0) + len(entries)
+def _report_unsupported(inventory: dict[str, Any], metrics: dict[str, Any]) -> None:
+    """Counts by extension in report.json of the files a source does not read (each is in
+    quarantine.jsonl, reason "unsupported type (.ext)", through the engine's ``skipped``)."""
     counts: dict[str, dict[str, int]] = {}
-    for e in entries:
-        ext = Path(e.path).suffix.lower() or "(none)"
-        counts.setdefault(e.source, {})[ext] = counts.setdefault(e.source, {}).get(ext, 0) + 1
-    metrics["unsupported"] = counts
+    for name, entry in sorted(inventory.items()):
+        for rel in entry.get("unsupported", []):
+            ext = Path(rel).suffix.lower() or "(none)"
+            counts.setdefault(name, {})[ext] = counts.setdefault(name, {}).get(ext, 0) + 1
+    if counts:
+        metrics["unsupported"] = counts
+
+
+def _list_exports(name: str, entry: dict[str, Any]) -> None:
+    """The source's files, the ones it does not read, and the folders and links the listing
+    skipped; the last two become quarantine entries that the engine writes (masked: a name
+    may hold a secret)."""
+    raw = Path(entry["raw_dir"])
+    files, problems = source_listing(name, raw)
+    entry["files"] = [str(f) for f in files]
+    entry["unsupported"] = [str(f.relative_to(raw)) for f in unread_files(name, raw, files)]
+    entry["skipped"] = [Quarantine(name, str(Path(path).relative_to(raw)), why).to_dict()
+                        for path, why in problems]
+    for rel in entry["unsupported"]:
+        ext = Path(rel).suffix.lower() or "no extension"
+        entry["skipped"].append(Quarantine(name, rel, f"unsupported type ({ext})").to_dict())
 
 
 def run(ctx: StageContext) -> None:
     ingest = ctx.inputs["ingest"]
     inventory = json.loads((ingest / "inventory.json").read_text(encoding="utf-8"))
-    for entry in inventory.values():
+    for name, entry in inventory.items():
         if entry.pop("in_artifact", False):
             entry["raw_dir"] = str(ingest / entry["raw_dir"])
             entry["files"] = [str(ingest / f) for f in entry["files"]]
+        elif "files" not in entry:  # exports on disk: ingest stored no names (they may hold secrets)
+            _list_exports(name, entry)
     size = sum(Path(f).stat().st_size for e in inventory.values() for f in e["files"])
     engine, reason = select_engine(ctx.cfg, size)
     ctx.log.info("clean: engine %s (%s)", engine, reason)
@@ -62,7 +72,7 @@ def run(ctx: StageContext) -> None:
     else:
         from alchemy.engines.python import run_clean
     run_clean(ctx.cfg, inventory, ctx.out, ctx.metrics)
-    _report_unsupported(inventory, ctx.out, ctx.metrics)
+    _report_unsupported(inventory, ctx.metrics)
     if ctx.cfg.engine.get("output") == "partitioned" and ctx.cfg.engine.get("output_dir"):
         # the parts live outside the artifact: later stages find them through this pointer
         (ctx.out / "train_location.json").write_text(json.dumps({"parts": str(ctx.cfg.engine.output_dir)}))

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from alchemy import sources
-from alchemy.cache import fingerprint, hash_tree
+from alchemy.cache import fingerprint, hash_tree, private_dir
+from alchemy.listing import list_files
 from alchemy.sources import live
 from alchemy.stages import ConfigError, StageContext
 
@@ -49,9 +51,13 @@ def _raw_dir(name: str, scfg: DictConfig) -> Path:
     return raw.resolve()
 
 
+def source_listing(name: str, raw: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """(the source's files under ``raw``, [(path, reason)] of folders and links it skipped)."""
+    return list_files(raw, tuple(sources.get(name).PATTERNS))
+
+
 def source_files(name: str, raw: Path) -> list[Path]:
-    module = sources.get(name)
-    return sorted({p for pat in module.PATTERNS for p in raw.glob(pat) if p.is_file()})
+    return source_listing(name, raw)[0]
 
 
 def unread_files(name: str, raw: Path, files: list[Path]) -> list[Path]:
@@ -81,8 +87,10 @@ def state_root(cfg: DictConfig) -> Path:
 def sync(cfg: DictConfig, name: str, scfg: DictConfig) -> live.Pulled:
     """Pull (or dump) what changed into the source's mirror; errors say what to fix."""
     plain = OmegaConf.to_container(scfg, resolve=True)
+    root = private_dir(state_root(cfg))  # mirrors are raw, unmasked exports: owner-only
+    os.chmod(root, 0o700)
     try:
-        pulled = live.sync(name, plain, state_root(cfg))  # type: ignore[arg-type]
+        pulled = live.sync(name, plain, root)  # type: ignore[arg-type]
     except live.AccessError as exc:  # bad token, URL, repo name: the user's to fix (exit 2)
         raise ConfigError(str(exc)) from None
     except live.PullError as exc:  # the server stayed down through the retries (exit 1)
@@ -115,6 +123,7 @@ def run(ctx: StageContext) -> None:
     inventory: dict[str, Any] = {}
     by_source: dict[str, int] = {}
     pulls: dict[str, Any] = {}
+    skipped: dict[str, int] = {}
     total_bytes = 0
     unsupported: dict[str, dict[str, int]] = {}
     for name, scfg in enabled_sources(ctx.cfg).items():
@@ -130,16 +139,20 @@ def run(ctx: StageContext) -> None:
             pulls[name] = pulled.figures
         else:
             raw = _raw_dir(name, scfg)
-            files = source_files(name, raw)
+            files, problems = source_listing(name, raw)
             ctx.log.info("source %s: reading %d files from %s", name, len(files), raw)
-            inventory[name] = {"raw_dir": str(raw), "files": [str(f) for f in files]}
+            # no file names: a name can be a secret (clean lists the folder again, see clean.py)
+            inventory[name] = {"raw_dir": str(raw), "count": len(files)}
             unread = unread_files(name, raw, files)
-            if unread:
-                inventory[name]["unsupported"] = [str(f.relative_to(raw)) for f in unread]
+            if unread:  # each is named (masked) in quarantine.jsonl by clean
                 unsupported[name] = by_extension(unread)
                 ctx.log.warning("source %s: %d files not read (unsupported type: %s); each is listed "
                                 "in quarantine.jsonl", name, len(unread),
                                 ", ".join(f"{k} {v}" for k, v in unsupported[name].items()))
+            if problems:  # named (masked) in quarantine.jsonl by clean, counted here
+                ctx.log.warning("source %s: %d folder(s) or link(s) skipped (unreadable, symlink "
+                                "loop, broken link): see quarantine.jsonl", name, len(problems))
+                skipped[name] = len(problems)
         if not files:
             ctx.log.warning("source %s: no files found", name)
         by_source[name] = len(files)
@@ -148,5 +161,7 @@ def run(ctx: StageContext) -> None:
     ctx.metrics.update(files=sum(by_source.values()), by_source=by_source, bytes=total_bytes)
     if unsupported:
         ctx.metrics["unsupported"] = unsupported
+    if skipped:
+        ctx.metrics["skipped"] = skipped
     if pulls:
         ctx.metrics["pulled"] = pulls

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from alchemy.cache import fingerprint
+from alchemy.cache import fingerprint, held
 from alchemy.stages import StageContext
 
 # Keys that change neither the weights nor where a resumed run should pick up.
@@ -113,12 +113,15 @@ def run(ctx: StageContext) -> None:
     cfg = ctx.cfg
     adapter = ctx.out / "adapter"
     sft = ctx.inputs["synth"]
-    checkpoints = Path(ctx.cache_dir) / "train_checkpoints" / checkpoint_key(ctx)
+    key = checkpoint_key(ctx)
+    checkpoints = Path(ctx.cache_dir) / "train_checkpoints" / key
     texts = cpt_texts(ctx) if cfg.train.cpt.enabled else None
-    # No eval inside training: the eval stage scores base and adapter on the same pairs.
-    metrics = train_adapter(cfg.model, cfg.lora, cfg.train, sft / "sft_train.jsonl", adapter,
-                            ctx.cache_dir, eval_path=None, checkpoint_dir=checkpoints,
-                            cpt_texts=texts)
+    # Two runs never share live checkpoints: the second waits (then resumes or starts afresh).
+    with held(checkpoints.parent / f".{key}.lock", f"the checkpoints {checkpoints}"):
+        # No eval inside training: the eval stage scores base and adapter on the same pairs.
+        metrics = train_adapter(cfg.model, cfg.lora, cfg.train, sft / "sft_train.jsonl", adapter,
+                                ctx.cache_dir, eval_path=None, checkpoint_dir=checkpoints,
+                                cpt_texts=texts)
     model_cfg = OmegaConf.to_container(cfg.model, resolve=True)
     (adapter / "alchemy_model.json").write_text(json.dumps(model_cfg, indent=2), encoding="utf-8")
     (adapter / "README.md").write_text(model_card(ctx, metrics), encoding="utf-8")

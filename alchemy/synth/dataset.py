@@ -26,7 +26,7 @@ def eval_documents(ids: list[str], fraction: float, seed: int) -> set[str]:
     chosen = {i for i in ids if in_eval(i, fraction, seed)}
     if ids and not chosen and fraction > 0:
         chosen = {min(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())}
-    if len(chosen) == len(set(ids)) > 1:  # never hold out everything
+    if len(chosen) == len(set(ids)) >= 1:  # never hold out everything, not even a lone document
         chosen.discard(max(chosen, key=lambda i: hashlib.sha256(i.encode()).hexdigest()))
     return chosen
 

@@ -23,6 +23,7 @@ from alchemy.train.compat import apply_if_needed
 from alchemy.train.data import read_chats
 from alchemy.train.device import pick_device, pick_precision
 from alchemy.train.loading import load_base
+from alchemy.train.resume import last_checkpoint, newest_complete, whole_run
 from alchemy.train.tracking import parse as parse_report_to
 from alchemy.train.tracking import run_name, tracking_env
 
@@ -58,22 +59,6 @@ def resolve_target_modules(model: Any, target: Any) -> list[str]:
             f"its linear modules are: {', '.join(available)} (or use 'all-linear')"
         )
     return requested
-
-
-def last_checkpoint(folder: Path, resume: str) -> str | None:
-    """The checkpoint to continue from: `resume` = auto (newest in `folder`), never, or a path."""
-    from transformers.trainer_utils import get_last_checkpoint
-
-    resume = str(resume or "never").strip()
-    if resume.lower() in {"never", "no", "false", "none", "off"}:
-        shutil.rmtree(folder, ignore_errors=True)  # a fresh start must not mix old state
-        return None
-    if resume.lower() != "auto":
-        if not (Path(resume) / "trainer_state.json").is_file():
-            raise ValueError(f"train.resume={resume!r} is not a checkpoint folder "
-                             "(no trainer_state.json); use auto, never or a checkpoint-N folder")
-        return resume
-    return get_last_checkpoint(str(folder)) if Path(folder).is_dir() else None
 
 
 def count_truncated(tokenizer: Any, chats: list[list[dict]], max_length: int) -> int:
@@ -163,6 +148,7 @@ def train_adapter(
 
     out_dir = Path(out_dir)
     checkpoints = Path(checkpoint_dir) if checkpoint_dir else out_dir / "checkpoints"
+    broken = newest_complete(checkpoints)[1] if checkpoints.is_dir() else []
     resume_from = last_checkpoint(checkpoints, str(train_cfg.get("resume", "auto")))
     max_length = int(train_cfg.get("max_length", 256))
     truncated = count_truncated(tokenizer, chats, max_length)
@@ -218,12 +204,13 @@ def train_adapter(
         seconds = time.perf_counter() - start
         resumed = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
         curve = [[h["step"], h["loss"]] for h in trainer.state.log_history if "loss" in h]
+        loss, tokens = whole_run(trainer.state.log_history, resumed, float(result.training_loss),
+                                 int(result.global_step))
         metrics: dict[str, Any] = {
-            "train_loss": float(result.training_loss),
+            "train_loss": loss,  # every step's, also after a resume
             "final_loss": curve[-1][1] if curve else float("nan"),
             "loss_curve": curve,
-            "tokens_seen": int(max((h.get("num_tokens", 0) for h in trainer.state.log_history),
-                                   default=0)),
+            "tokens_seen": tokens,
             "steps": int(result.global_step),
             "train_seconds": round(seconds, 2),
             "seconds_per_step": round(seconds / max(result.global_step - resumed, 1), 3),
@@ -235,6 +222,7 @@ def train_adapter(
             "target_modules": targets,
             "truncated": truncated,
             "resumed_from_step": resumed,
+            "broken_checkpoints": broken,  # found incomplete (a kill while saving), skipped
             "rocm_shims": shims,
         } | cpt_metrics
         if eval_ds is not None:
