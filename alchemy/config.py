@@ -233,7 +233,8 @@ class TrainConfig:
     gradient_accumulation_steps: int = 1
     learning_rate: float = 2e-4
     lr_scheduler_type: str = "cosine"
-    warmup_ratio: float = 0.05
+    warmup_ratio: float = 0.05  # share of the steps spent warming up ...
+    warmup_steps: int | None = None  # ... or this many steps (wins when set)
     max_length: int = 256
     packing: bool = False
     sampling: str = "group_by_length"  # random | group_by_length (less padding) | sequential

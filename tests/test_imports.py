@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "alchemy"
-TOP = ("alchemy.stages", "alchemy.runner", "alchemy.cli", "alchemy.summary")
+TOP = ("alchemy.stages", "alchemy.runner", "alchemy.cli", "alchemy.summary", "alchemy.help")  # the CLI layer
 
 
 def _modules() -> dict[str, Path]:

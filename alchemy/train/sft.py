@@ -84,7 +84,7 @@ def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Pat
         gradient_accumulation_steps=int(train_cfg.get("gradient_accumulation_steps", 1)),
         learning_rate=float(train_cfg.get("learning_rate", 2e-4)),
         lr_scheduler_type=str(train_cfg.get("lr_scheduler_type", "cosine")),
-        warmup_steps=float(warmup if warmup is not None else train_cfg.get("warmup_ratio", 0.0)),
+        warmup_steps=float(warmup if warmup is not None else train_cfg.get("warmup_ratio", 0.05)),
         max_length=int(train_cfg.get("max_length", 256)),
         packing=bool(train_cfg.get("packing", False)),
         # short fact pairs and long grounded ones: batches of like lengths waste no padding
