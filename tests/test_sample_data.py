@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,10 +19,16 @@ def cleaned(tmp_path_factory):
     from tests.conftest import compose_cfg
 
     tmp = tmp_path_factory.mktemp("sample")
-    cfg = compose_cfg("pipeline.stages=[clean]", f"paths.cache_dir={tmp}/cache")
+    cfg = compose_cfg("pipeline.stages=[clean,index]", f"paths.cache_dir={tmp}/cache")
     stages = Runner(cfg, tmp / "run").run()["stages"]
     text = (tmp / "run" / "train.jsonl").read_text(encoding="utf-8")
-    return stages, text, list(read_jsonl(tmp / "run" / "train.jsonl"))
+    records = list(read_jsonl(tmp / "run" / "train.jsonl"))
+    # The retrieval index is scanned too: its passages and its vocabulary are text on disk.
+    index = [p for p in sorted(Path(stages["index"]["artifact"]).rglob("*")) if p.is_file()
+             and p.suffix in (".json", ".jsonl")]
+    assert any(p.name == "passages.jsonl" for p in index)
+    text += "\n".join(p.read_text(encoding="utf-8") for p in index)
+    return stages, text, records
 
 
 def _present(value: str, text: str) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
 
 from alchemy.runner import Runner
@@ -21,7 +20,7 @@ def _train(make_cfg, cache: Path, raw: Path, run: Path, *extra: str) -> dict[str
 
 
 def test_a_new_document_renumbers_nothing(make_cfg, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.delenv("ALCHEMY_SANITIZER_KEY", raising=False)
+    monkeypatch.setenv("ALCHEMY_SANITIZER_KEY", "a secret of the team's own, 32 bytes or more")
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "b.md").write_text("# Payouts\n\n" + LINES, encoding="utf-8")
@@ -36,10 +35,18 @@ def test_a_new_document_renumbers_nothing(make_cfg, tmp_path: Path, monkeypatch)
     assert len(second) == 2
     assert text in second.values()
     assert any("<EMAIL_2>" in t for t in second.values())
-    key = cache / "sanitizer" / "key"
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not (cache / "sanitizer" / "key").exists()  # the key is never written down
     book = next((cache / "sanitizer").glob("placeholders-*.json")).read_text(encoding="utf-8")
     assert "acme.io" not in book and "Priya" not in book  # digests only
+
+
+def test_no_key_variable_no_book_and_no_key_on_disk(make_cfg, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("ALCHEMY_SANITIZER_KEY", raising=False)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "b.md").write_text("# Payouts\n\n" + LINES, encoding="utf-8")
+    (text,) = _train(make_cfg, tmp_path / "cache", raw, tmp_path / "r1").values()
+    assert "<EMAIL_1>" in text and not (tmp_path / "cache" / "sanitizer").exists()
 
 
 def test_per_run_numbering_when_switched_off(make_cfg, tmp_path: Path) -> None:

@@ -4,15 +4,15 @@ A value's placeholder number is decided the first time any run sees it and kept 
 so one new commit (or a new source) adds placeholders without renumbering every record and
 every pair downstream. What is stored, under ``<paths.cache_dir>/sanitizer/``:
 
-- ``key``: the HMAC key, 32 random bytes (mode 0600), only when ``ALCHEMY_SANITIZER_KEY`` (the
-  ``sanitizer.key_env`` variable) is not set. Set that variable to the same secret on every
-  machine to get the same pseudonyms everywhere; without it each cache has its own key.
+- never the key: it comes only from ``ALCHEMY_SANITIZER_KEY`` (the ``sanitizer.key_env``
+  variable). A key beside the book would let anyone with the cache confirm a guessed name or
+  phone number by hashing it, so without the variable each run uses a random key, numbers
+  afresh and keeps no book (a log line says how to get stable placeholders).
 - ``placeholders-<key id>.json``: ``{type: {digest: number}}``. A digest is the keyed HMAC of
   (type, value), so the book holds no raw value, and a book only ever pairs with its own key
   (a new key starts a new book).
 
-``sanitizer.stable_placeholders=false`` numbers each run afresh with a random per-run key
-(unless the variable is set), as before.
+``sanitizer.stable_placeholders=false`` numbers each run afresh even when the variable is set.
 """
 
 from __future__ import annotations
@@ -20,43 +20,37 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 BOOK_DIR = "sanitizer"
+log = logging.getLogger(__name__)
+
+
+def _env_key(cfg: Any) -> bytes | None:
+    value = os.environ.get(cfg.sanitizer.get("key_env") or "", "")
+    return value.encode() if value else None
 
 
 def book_dir(cfg: Any) -> Path | None:
-    """Where the key and the numbering live, or None when placeholders are per run."""
+    """Where the numbering lives, or None when placeholders are per run (no key variable)."""
     if not bool(cfg.sanitizer.get("stable_placeholders", True)) or not cfg.sanitizer.get("enabled", True):
+        return None
+    if _env_key(cfg) is None:
         return None
     return Path(cfg.paths.cache_dir).expanduser().resolve() / BOOK_DIR
 
 
 def run_key(cfg: Any) -> bytes | None:
-    """The HMAC key: the key variable's value, else the cache's persisted key (created once),
-    else None (a random per-run key, chosen by the context)."""
-    env = os.environ.get(cfg.sanitizer.get("key_env") or "", "")
-    if env:
-        return env.encode()
-    folder = book_dir(cfg)
-    if folder is None:
-        return None
-    path = folder / "key"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".key-{os.getpid()}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(secrets.token_bytes(32))
-        try:
-            os.link(tmp, path)  # first writer wins; a concurrent run reads the same key
-        except FileExistsError:
-            pass
-        tmp.unlink()
-    return path.read_bytes()
+    """The HMAC key from the key variable, else None (a random per-run key, never stored)."""
+    key = _env_key(cfg)
+    if key is None and bool(cfg.sanitizer.get("stable_placeholders", True)):
+        log.info("sanitizer: %s is not set, so placeholders are numbered per run; set it to a "
+                 "secret of your own for stable placeholders across runs",
+                 cfg.sanitizer.get("key_env") or "the sanitizer.key_env variable")
+    return key
 
 
 class Book:
