@@ -333,6 +333,7 @@ class RetrievalConfig:
     max_context_tokens: int = 360  # passages are trimmed, best first, to fit this many tokens
     dense_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # hub id or folder
     rrf_k: int = 60  # hybrid: reciprocal rank fusion constant
+    repetition_penalty: float = 1.0  # grounded answers copy from the passages: >1 punishes that
 
 
 @dataclass

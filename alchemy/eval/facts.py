@@ -81,12 +81,12 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
 
 
 def answer_side(generate: Any, p: Prompts) -> dict[str, list[str]]:
-    """All replies of one side; ``generate(conversations) -> replies``."""
-    out = {"closed": generate(p.closed), "general": generate(_general(p))}
+    """All replies of one side; ``generate(conversations, grounded) -> replies``."""
+    out = {"closed": generate(p.closed, False), "general": generate(_general(p), False)}
     if p.grounded:
-        out["grounded"] = generate(p.grounded)
+        out["grounded"] = generate(p.grounded, True)
     if p.unanswerable:
-        out["unanswerable"] = generate(p.unanswerable)
+        out["unanswerable"] = generate(p.unanswerable, True)
     return out
 
 

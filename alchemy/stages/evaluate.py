@@ -125,9 +125,10 @@ def _facts(ctx: StageContext) -> tuple[Any, Any]:
                             ev.unanswerable, r.rrf_k)
 
     def answer(model: Any, tokenizer: Any, device: str) -> dict[str, list[str]]:
-        def gen(convs: list[list[dict]]) -> list[str]:
+        def gen(convs: list[list[dict]], grounded: bool) -> list[str]:
+            penalty = r.repetition_penalty if grounded else ev.repetition_penalty
             return generate_batch(model, tokenizer, device, convs, ev.fact_max_new_tokens,
-                                  ev.repetition_penalty) if convs else []
+                                  penalty) if convs else []
         return answer_side(gen, prompts)
 
     return prompts, answer

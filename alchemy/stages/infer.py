@@ -112,6 +112,8 @@ def run(ctx: StageContext) -> None:
     else:
         prompt = inf.prompt
         message, passages = ground(prompt) if ground else (prompt, [])
+        if ground:  # a grounded answer copies from its passages: no penalty for that
+            gen["repetition_penalty"] = ctx.cfg.retrieval.repetition_penalty
         text = answer(model_cfg, ctx.cache_dir, message, adapter_dir=adapter, **gen)
         result |= {"prompt": prompt, "answer": text}
         if ground:

@@ -39,7 +39,8 @@ def run(ctx: StageContext) -> None:
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)
     model, tokenizer, device = load_for_inference(model_cfg, ctx.cache_dir, adapter)
     ground = grounding(ctx, s.retrieval)
-    engine = Engine(model, tokenizer, device, s.model_name, ground, ctx.cfg.infer.repetition_penalty)
+    penalty = ctx.cfg.retrieval.repetition_penalty if ground else ctx.cfg.infer.repetition_penalty
+    engine = Engine(model, tokenizer, device, s.model_name, ground, penalty)
     server = make_server(engine, s.host, s.port, s.max_tokens, s.limit_max_tokens)
     host, port = server.server_address[:2]
     ctx.log.info("serve: http://%s:%s/v1 (model %s, adapter %s); Ctrl-C stops", host, port,
