@@ -31,7 +31,7 @@ _IDENT = re.compile(r"`?\b(?:[A-Za-z][A-Za-z0-9]*(?:[-_.][A-Za-z0-9]+)+|[A-Z]{2,
 _NUMBER = re.compile(r"(?<![\w.\-/#])\d+(?:[.,:]\d+)*(?:\s?%|\s?(?:ms|s|GB|MB|TB|h)\b)?(?![\w\-]|\.\w)")
 _SUBJECT = re.compile(r"`?\b(?:[a-z][a-z0-9]*(?:[-_][a-z0-9]+)+|[A-Z][A-Z0-9]+-\d+)\b`?")
 _CAP = re.compile(r"(?<=\s)(?:[A-Z][\w.+#-]*)(?:\s+[A-Z][\w.+#-]*)*")
-_KV = re.compile(r"^\s*(?:[-*]\s+)?\**([A-Z][\w ()/'-]{1,40}?)\**\s*:\s*\**(.{2,200}?)\**\s*$")
+_KV = re.compile(r"^\s*(?:[-*]\s+)?\**([A-Z][\w /'-]{1,40}?)\**\s*:\s+\**(.{2,200}?)\**\s*$")
 _PLACEHOLDER = re.compile(r"(?:<[A-Z][A-Z0-9_]*>[,; ]*)+")
 _NOT_PROSE = ("|", "+", "@@", "diff --git", "index ", "--- ", "$ ", ">>>")
 _PRONOUN = re.compile(r"^(It|This|These|They|The service|This service|The system|The team)\b"
@@ -76,6 +76,9 @@ def _values(sentence: str, entity: str) -> list[str]:
     for rx in (_NUMBER, _IDENT, _CAP):
         for m in rx.finditer(" " + sentence):
             v = m.group(0).strip("` ")
+            before = (" " + sentence)[: m.start()].rstrip()
+            if rx is _CAP and (not before or before.endswith((":", ".", "!", "?"))):
+                continue  # a capital that only starts a sentence names nothing
             low = v.lower()
             if (len(v) < 2 and not v.isdigit()) or low in _STOP or low == entity.lower() \
                     or f"<{v}>" in sentence or any(v in f or f in v for f in found):
