@@ -7,13 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 
 from alchemy.records import write_jsonl
 from alchemy.stages import StageContext
 from alchemy.stages.train import cpt_texts
 from alchemy.train import eval_suite
 from alchemy.train.eval_suite import held_out_texts
+from tests.conftest import compose_cfg
 
 
 def rec(rid: str, text: str) -> dict:
@@ -65,7 +65,7 @@ def held(layouts: dict[str, Path], clean: Path | None, limit: int) -> list[str]:
 
 
 def cpt(layouts: dict[str, Path], clean: Path, max_docs: int | None) -> tuple[list[str], dict]:
-    cfg = OmegaConf.create({"train": {"cpt": {"enabled": True, "max_docs": max_docs}}})
+    cfg = compose_cfg("train.cpt.enabled=true", f"train.cpt.max_docs={max_docs or 'null'}")
     ctx = StageContext(cfg=cfg, out=clean / "out", inputs={"synth": layouts["synth"], "clean": clean},
                        metrics={}, cache_dir=clean / "cache")
     return cpt_texts(ctx), ctx.metrics
@@ -106,13 +106,14 @@ def test_eval_stage_reads_a_partitioned_clean_output(layouts, tmp_path, monkeypa
 
     seen: list[list[str]] = []
 
-    def fake_evaluate(model_cfg, cache_dir, adapter, sft_eval, ev, texts):
+    def fake_evaluate(model_cfg, cache_dir, adapter, sft_eval, ev, texts, extra=None):
         seen.append(texts)
         side = {"loss": 1.0, "perplexity": 2.7}
         return {"base": side, "adapter": {**side, "loss": 0.9}}, []
 
     monkeypatch.setattr(eval_suite, "evaluate_adapter", fake_evaluate)
-    cfg = OmegaConf.create({"model": {}, "eval": {"text_samples": 2, "plots": False}})
+    cfg = compose_cfg("eval.text_samples=2", "eval.plots=false", "eval.questions=null",
+                      "eval.general=false")
     out = tmp_path / "eval"
     out.mkdir()
     ctx = StageContext(cfg=cfg, out=out, metrics={}, cache_dir=tmp_path / "cache",

@@ -75,12 +75,12 @@ def test_upstream_produced_first_and_force(cfg_for, tmp_path) -> None:
 
 
 def test_crash_mid_stage_leaves_no_complete_marker(cfg_for, tmp_path, monkeypatch) -> None:
-    import alchemy.synth.offline as offline
+    import alchemy.synth.facts as facts
 
     def boom(*args, **kwargs):
         raise RuntimeError("killed mid-stage")
 
-    monkeypatch.setattr(offline, "pairs_for", boom)
+    monkeypatch.setattr(facts, "extract", boom)
     runner = Runner(cfg_for(), tmp_path / "r1")
     with pytest.raises(StageFailed, match="synth"):
         runner.run()
