@@ -103,3 +103,13 @@ def test_serve_settings_are_checked_before_any_stage(make_cfg) -> None:
         fingerprint_extra(make_cfg("serve.host=0.0.0.0"))
     with pytest.raises(ConfigError, match="serve.port"):
         fingerprint_extra(make_cfg("serve.port=70000"))
+
+
+def test_a_prompt_beyond_the_context_is_a_400_not_a_crash(server: str) -> None:
+    body = json.dumps({"messages": [{"role": "user", "content": "word " * 5000}],
+                       "max_tokens": 8}).encode()
+    status, reply = _post(f"{server}/chat/completions", body)
+    assert status == 400 and "context" in reply["error"]["message"]
+    status, _ = _post(f"{server}/chat/completions",
+                      b'{"messages": [{"role": "user", "content": "still alive?"}], "max_tokens": 2}')
+    assert status == 200

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -29,18 +30,46 @@ class Engine:
         self.model, self.tokenizer, self.device, self.name = model, tokenizer, device, name
         self.ground, self.repetition_penalty = ground, repetition_penalty
         self.lock = threading.Lock()
+        self.busy = threading.Semaphore(0)  # released once per answer finished
+        self.started = 0
 
-    def _inputs(self, req: ChatRequest) -> tuple[Any, list[dict]]:
-        from alchemy.retrieval.prompt import cite
+    def wait_idle(self, timeout: float = 600.0) -> None:
+        """Block until every answer started so far has finished (stop without cutting one)."""
+        time.sleep(0.2)  # a request just accepted reaches prepare() within milliseconds
+        for _ in range(self.started):
+            self.busy.acquire(timeout=timeout)
+        self.started = 0
 
-        messages, sources = [dict(m) for m in req.messages], []
+    def prepare(self, req: ChatRequest) -> tuple[Any, list[dict]]:
+        """Model inputs and cited sources; passages are dropped (worst first) until the
+        prompt and ``max_tokens`` fit the model's context, else BadRequest: never a crash."""
+        self.started += 1  # released when the answer is done (or refused here)
+        try:
+            return self._prepare(req)
+        except BaseException:
+            self.busy.release()
+            raise
+
+    def _prepare(self, req: ChatRequest) -> tuple[Any, list[dict]]:
+        from alchemy.retrieval.prompt import cite, render
+
+        messages, passages = [dict(m) for m in req.messages], []
+        question = messages[-1]["content"]
         if self.ground is not None:
-            messages[-1]["content"], passages = self.ground(messages[-1]["content"])
-            sources = cite(passages)
-        inputs = self.tokenizer.apply_chat_template(
-            messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
-        ).to(self.device)
-        return inputs, sources
+            messages[-1]["content"], passages = self.ground(question)
+        limit = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
+        while True:
+            inputs = self.tokenizer.apply_chat_template(
+                messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+            ).to(self.device)
+            n = int(inputs["input_ids"].shape[1])
+            if n + req.max_tokens <= limit:
+                return inputs, cite(passages)
+            if not passages:
+                raise BadRequest(f"the conversation is {n} tokens: with max_tokens={req.max_tokens} "
+                                 f"it exceeds the model's context of {limit}", "messages")
+            passages = passages[:-1]
+            messages[-1]["content"] = render(question, passages, 1 << 30) if passages else question
 
     def _kwargs(self, req: ChatRequest, inputs: Any) -> dict[str, Any]:
         sample = req.temperature > 0
@@ -51,25 +80,35 @@ class Engine:
             kw |= {"temperature": req.temperature, "top_p": req.top_p}
         return kw
 
-    def reply(self, req: ChatRequest) -> dict[str, Any]:
+    def reply(self, req: ChatRequest, prepared: tuple[Any, list[dict]]) -> dict[str, Any]:
         import torch
 
-        with self.lock:
-            inputs, sources = self._inputs(req)
-            with torch.inference_mode():
+        inputs, sources = prepared
+        try:
+            with self.lock, torch.inference_mode():
                 out = self.model.generate(**self._kwargs(req, inputs))
+        finally:
+            self.busy.release()
         new = out[0, inputs["input_ids"].shape[1]:]
         text = self.tokenizer.decode(new, skip_special_tokens=True).strip()
         finish = "length" if len(new) >= req.max_tokens else "stop"
         return completion(self.name, text, int(inputs["input_ids"].shape[1]), len(new), finish,
                           sources)
 
-    def stream(self, req: ChatRequest, cid: str) -> Iterator[dict[str, Any]]:
+    def stream(self, req: ChatRequest, cid: str,
+               prepared: tuple[Any, list[dict]]) -> Iterator[dict[str, Any]]:
+        inputs, sources = prepared
+        try:
+            yield from self._stream(req, cid, inputs, sources)
+        finally:
+            self.busy.release()
+
+    def _stream(self, req: ChatRequest, cid: str, inputs: Any,
+                sources: list[dict]) -> Iterator[dict[str, Any]]:
         import torch
         from transformers import TextIteratorStreamer
 
         with self.lock:
-            inputs, sources = self._inputs(req)
             streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True,
                                             skip_special_tokens=True)
             kw = self._kwargs(req, inputs) | {"streamer": streamer}
@@ -127,11 +166,12 @@ def _handler(engine: Engine, max_tokens: int, limit_tokens: int) -> type[BaseHTT
                 except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                     raise BadRequest(f"the body is not JSON: {exc}") from None
                 req = parse(body, max_tokens, limit_tokens)
+                prepared = engine.prepare(req)
             except BadRequest as exc:
                 self._json(exc.status, exc.body())
                 return
             if not req.stream:
-                self._json(200, engine.reply(req))
+                self._json(200, engine.reply(req, prepared))
                 return
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
@@ -140,7 +180,7 @@ def _handler(engine: Engine, max_tokens: int, limit_tokens: int) -> type[BaseHTT
             self.end_headers()
             self.close_connection = True
             cid = completion(engine.name, "", 0, 0, "stop", [])["id"]
-            for part in engine.stream(req, cid):
+            for part in engine.stream(req, cid, prepared):
                 self.wfile.write(f"data: {json.dumps(part, ensure_ascii=False)}\n\n".encode())
                 self.wfile.flush()
             self.wfile.write(b"data: [DONE]\n\n")
@@ -150,7 +190,7 @@ def _handler(engine: Engine, max_tokens: int, limit_tokens: int) -> type[BaseHTT
 
 
 class Server(ThreadingHTTPServer):
-    daemon_threads = True
+    daemon_threads = True  # idle keep-alive connections never hold up a stop (see Engine.busy)
 
 
 def make_server(engine: Engine, host: str, port: int, max_tokens: int,

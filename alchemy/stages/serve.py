@@ -53,5 +53,6 @@ def run(ctx: StageContext) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        engine.wait_idle()  # a streamed answer in flight ends before the server closes
         server.server_close()
     ctx.metrics.update(url=f"http://{host}:{port}/v1", requests=served, adapter=str(adapter))
