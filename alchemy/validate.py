@@ -69,6 +69,13 @@ RULES: list[Rule] = [
     ("train.logging_steps", _ge(1), ">= 1"),
     ("train.save_steps", _ge(0), ">= 0 (0: no checkpoints)"),
     ("train.num_train_epochs", _between(0, float("inf"), open_lo=True), "> 0"),
+    *((f"eval.{k}", _ge(1), ">= 1") for k in ("max_samples", "max_length", "max_new_tokens",
+                                             "fact_max_new_tokens")),
+    *((f"eval.{k}", _ge(0), ">= 0") for k in ("generate_samples", "text_samples", "unanswerable")),
+    *((f"retrieval.{k}", _ge(1), ">= 1") for k in ("k", "chunk_tokens", "max_context_tokens",
+                                                  "rrf_k")),
+    ("retrieval.min_tokens", _ge(0), ">= 0"),
+    ("serve.port", _between(0, 65535), "in 0..65535"),
 ]
 PAIRS = [("clean.min_chars", "clean.max_chars"), ("synth.min_pairs", "synth.max_pairs")]
 

@@ -101,8 +101,10 @@ def test_serve_settings_are_checked_before_any_stage(make_cfg) -> None:
     fingerprint_extra(make_cfg())
     with pytest.raises(ConfigError, match="allow_remote"):
         fingerprint_extra(make_cfg("serve.host=0.0.0.0"))
+    from alchemy.validate import validate
+
     with pytest.raises(ConfigError, match="serve.port"):
-        fingerprint_extra(make_cfg("serve.port=70000"))
+        validate(make_cfg("serve.port=70000"))
 
 
 def test_a_prompt_beyond_the_context_is_a_400_not_a_crash(server: str) -> None:

@@ -13,8 +13,6 @@ from omegaconf import OmegaConf
 from alchemy.records import read_corpus
 from alchemy.stages import ConfigError, StageContext
 
-_POSITIVE = ("k", "chunk_tokens", "max_context_tokens", "rrf_k")
-
 
 def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     """Check the retrieval settings before any stage runs (exit 2 with the key's name)."""
@@ -23,12 +21,8 @@ def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     r = cfg.retrieval
     if r.method not in METHODS:
         raise ConfigError(f"retrieval.method={r.method!r}: use one of {', '.join(METHODS)}")
-    for key in _POSITIVE:
-        if r[key] < 1:
-            raise ConfigError(f"retrieval.{key}={r[key]}: must be at least 1")
-    if not 0 <= r.overlap_tokens < r.chunk_tokens or r.min_tokens < 0:
-        raise ConfigError("retrieval.overlap_tokens must be in [0, retrieval.chunk_tokens) and "
-                          "retrieval.min_tokens >= 0")
+    if not 0 <= r.overlap_tokens < r.chunk_tokens:  # single-key ranges: alchemy/validate.py
+        raise ConfigError("retrieval.overlap_tokens must be in [0, retrieval.chunk_tokens)")
     for key in ("infer.retrieval", "serve.retrieval"):
         if OmegaConf.select(cfg, key) not in ("auto", "none"):
             raise ConfigError(f"{key}={OmegaConf.select(cfg, key)!r}: use auto or none")

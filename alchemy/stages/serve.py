@@ -15,9 +15,7 @@ from alchemy.stages import ConfigError, StageContext
 
 def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     """Check the serve settings before any stage runs (exit 2 with the key's name)."""
-    s = cfg.serve
-    if not 0 <= s.port <= 65535:
-        raise ConfigError(f"serve.port={s.port}: must be in 0..65535")
+    s = cfg.serve  # serve.port's range: alchemy/validate.py
     if not 1 <= s.max_tokens <= s.limit_max_tokens:
         raise ConfigError("serve.max_tokens must be in 1..serve.limit_max_tokens")
     try:
