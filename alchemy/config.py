@@ -237,6 +237,7 @@ class TrainConfig:
     warmup_steps: int | None = None  # ... or this many steps (wins when set)
     max_length: int = 256
     packing: bool = False
+    lean_loss: bool = True  # answer-token cross-entropy (train/lean.py); false: TRL's fused head
     sampling: str = "group_by_length"  # random | group_by_length (less padding) | sequential
     gradient_checkpointing: bool = False
     logging_steps: int = 5

@@ -89,6 +89,10 @@ def _figures(name: str, st: dict[str, Any]) -> str:
                 text += f"{label} {_pct(base[key])} -> {_pct(tuned.get(key))}; "
         if facts.get("recall_at_k") is not None:
             text += f"recall@{facts['k']} {_fmt(facts['recall_at_k'])}; "
+            if facts.get("answer_in_corpus") is not None:
+                text += (f"answer in the corpus for {facts['answer_in_corpus']} of "
+                         f"{facts['questions']} (recall@{facts['k']} of those "
+                         f"{_fmt(facts.get('recall_at_k_in_corpus'))}); ")
         text += (f"eval loss base {_fmt(base.get('loss'))} -> adapter {_fmt(tuned.get('loss'))}; "
                 f"ppl {_fmt(base.get('perplexity'))} -> {_fmt(tuned.get('perplexity'))}")
         for label, key in (("token F1", "f1"), ("ROUGE-L", "rouge_l"),

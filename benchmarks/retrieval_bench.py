@@ -28,7 +28,9 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, required=True, help="a clean train.jsonl")
     ap.add_argument("--questions", type=Path, required=True)
     ap.add_argument("--methods", nargs="+", default=["bm25"])
-    ap.add_argument("--chunk-tokens", type=int, default=160)
+    ap.add_argument("--chunk-tokens", type=int, default=120, help="retrieval.chunk_tokens")
+    ap.add_argument("--dense-model", default="sentence-transformers/all-MiniLM-L6-v2",
+                    help="retrieval.dense_model (dense, hybrid)")
     ap.add_argument("--repeat", type=int, default=3, help="builds per method (median quoted)")
     args = ap.parse_args()
     records = list(read_jsonl(args.corpus))
@@ -41,7 +43,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(args.repeat):
                 t0 = time.perf_counter()
-                build(items, Path(tmp) / f"i{i}", method)
+                build(items, Path(tmp) / f"i{i}", method, args.dense_model)
                 builds.append(time.perf_counter() - t0)
             index = Index(Path(tmp) / "i0")
             index.search("warm up", 3)

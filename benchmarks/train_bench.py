@@ -1,4 +1,4 @@
-"""Training throughput: alchemy's train_adapter vs a plain TRL SFTTrainer script, and packing.
+"""Training throughput: alchemy's train_adapter vs a plain TRL SFTTrainer script, TRL's loss, packing.
 
 Same model, data, LoRA and SFT settings; each variant runs in its own process so peak memory
 (max RSS on CPU, max allocated on CUDA) is its own. Tokens/s counts real (non-pad) tokens of the
@@ -22,7 +22,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIANTS = ("alchemy", "plain-trl", "alchemy-packing")
+VARIANTS = ("alchemy", "plain-trl", "alchemy-trl-loss", "alchemy-packing")
 
 
 def _pairs(path: Path, n: int = 64) -> Path:
@@ -54,7 +54,8 @@ def _worker(variant: str, model: str, steps: int, work: Path) -> dict:
     from alchemy.train.sft import train_adapter
 
     model_cfg, lora, train = _cfgs(model)
-    train |= {"max_steps": steps, "packing": variant == "alchemy-packing"}
+    train |= {"max_steps": steps, "packing": variant == "alchemy-packing",
+              "lean_loss": variant != "alchemy-trl-loss"}
     data = _pairs(work / "sft_train.jsonl")
     cache = work / "cache"
     start = time.perf_counter()

@@ -111,3 +111,27 @@ def test_judge_grades_over_http_and_marks_itself_unavailable() -> None:
         next(gen, None)
     missing = Judge("openai/judge", "http://127.0.0.1:9", "NO_SUCH_KEY_VAR_X", 1)
     assert missing.grade("q", "a", "a") is None and "NO_SUCH_KEY_VAR_X" in missing.unavailable
+
+
+def test_recall_counts_questions_whose_answer_the_corpus_lacks_apart(tmp_path) -> None:
+    """A masked name is in no passage: its question is reported as not in the corpus, and the
+    retriever's recall over the others is reported beside the plain figure."""
+    from alchemy.eval.facts import build_prompts
+    from alchemy.eval.questions import Question
+    from alchemy.retrieval.index import Index, build
+    from alchemy.retrieval.passages import passages
+
+    records = [
+        {"id": "a", "source": "md", "title": "Billing", "text": "# Billing\n\nbilling-api listens "
+         "on port 8125 and is written in Rust, for the invoices of every merchant."},
+        {"id": "b", "source": "md", "title": "Teams", "text": "# Teams\n\nThe Billing team is led "
+         "by <PERSON_1> and owns billing-api together with the invoice archive."},
+    ]
+    build(list(passages(records, 64, 8, 8)), tmp_path / "idx", "bm25")
+    questions = [Question("1", "Which port does billing-api use?", "8125"),
+                 Question("2", "Who leads the Billing team?", "Ada Quist")]
+    p = build_prompts(questions, [], Index(tmp_path / "idx"), 2, 200, 0)
+    assert p.in_corpus == [True, False]
+    figures = p.recall_figures()
+    assert figures["recall_at_k"] == 0.5
+    assert figures["answer_in_corpus"] == 1 and figures["recall_at_k_in_corpus"] == 1.0

@@ -98,3 +98,24 @@ def test_dense_and_hybrid_find_paraphrases(tmp_path, method) -> None:
     assert index.meta["dense_model"] == "sentence-transformers/all-MiniLM-L6-v2"
     top = index.search("what programming language does the payout job use", 1)[0].passage
     assert top.source_id == "doc:runbook"  # no shared identifier: meaning, not terms
+
+
+def test_table_rows_are_passages_of_their_own(tmp_path) -> None:
+    """A row names its cells by column, under the table's heading, and wins its question over
+    prose that merely repeats the row's name."""
+    table = {"id": "wiki:9", "source": "confluence", "kind": "page", "title": "Services",
+             "url": "https://wiki/9", "text": "## Services\n\n| Service | Port | Language |\n"
+             "|---|---|---|\n| billing-api | 7311 | Rust |\n| search-api | 7312 | Go |\n"}
+    chatter = [{"id": f"jira:B-{i}", "source": "jira", "kind": "issue", "title": f"B-{i}",
+                "url": "", "text": f"billing-api ticket {i}: billing-api logs are noisy and "
+                f"billing-api retries twice; billing-api owners were asked about it."}
+               for i in range(4)]
+    items = list(passages([table, *chatter], 120, 8, 8))
+    rows = [p for p in items if p.id.startswith("wiki:9#") and ".r" in p.id]
+    assert [p.text for p in rows] == [
+        "## Services\nService: billing-api; Port: 7311; Language: Rust.",
+        "## Services\nService: search-api; Port: 7312; Language: Go."]
+    assert rows[0].url == "https://wiki/9" and rows[0].source_id == "wiki:9"
+    build(items, tmp_path / "idx", "bm25")
+    best = Index(tmp_path / "idx").search("Which language is billing-api written in?", 1)[0]
+    assert best.passage.id == rows[0].id

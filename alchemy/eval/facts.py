@@ -42,6 +42,21 @@ class Prompts:
     unanswerable_ids: list[int] = field(default_factory=list)
     sources: list[list[str]] = field(default_factory=list)
     recall: list[bool] = field(default_factory=list)
+    in_corpus: list[bool] = field(default_factory=list)  # does the corpus hold the answer at all
+
+    def recall_figures(self) -> dict[str, Any]:
+        """recall@k over all questions, and over those whose answer the indexed corpus holds.
+
+        A reference term that is nowhere in the corpus (a person's name the sanitizer masked,
+        a fact no document states) makes its question unanswerable in every mode: counted and
+        reported apart, so a retriever is not blamed for it and nobody mistakes the ceiling.
+        """
+        if not self.recall:
+            return {}
+        found = [r for r, c in zip(self.recall, self.in_corpus, strict=True) if c]
+        return {"recall_at_k": round(sum(self.recall) / len(self.recall), 4),
+                "answer_in_corpus": sum(self.in_corpus),
+                "recall_at_k_in_corpus": round(sum(found) / len(found), 4) if found else None}
 
 
 def _user(text: str) -> list[dict]:
@@ -57,6 +72,8 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
     if index is None:
         return p
     hits = [index.search(q.question, k, rrf_k) for q in questions]
+    corpus = "\n".join(x.text for x in index.passages)
+    p.in_corpus = [holds(corpus, q.answer, q.question) for q in questions]
     for q, found in zip(questions, hits, strict=True):
         passages = [h.passage for h in found]
         p.grounded.append(_user(render(q.question, passages, max_context_tokens)))
@@ -123,6 +140,7 @@ def samples(p: Prompts, replies: dict[str, dict[str, list[str]]],
                 row[f"{side}_grounded_verdict"] = verdicts[side][1][i]
         if p.grounded:
             row["sources"], row["recall"] = p.sources[i], p.recall[i]
+            row["answer_in_corpus"] = p.in_corpus[i]
         rows.append(row)
     return rows
 

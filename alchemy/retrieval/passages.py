@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from alchemy.synth.chunker import chunk_record, count_tokens, skip_reason
+from alchemy.synth.offline_rules import plain, tables
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,29 @@ def passages(records: Iterable[dict[str, Any]], max_tokens: int, overlap_tokens:
                 continue
             yield Passage(c.id, c.source_id, c.source, c.kind, c.title, c.section, c.url,
                           c.document)
+            for n, text in enumerate(_row_texts(c.text, c.context)):
+                yield Passage(f"{c.id}.r{n}", c.source_id, c.source, c.kind, c.title, c.section,
+                              c.url, text)
+
+
+def _row_texts(text: str, context: str) -> Iterator[str]:
+    """A table row as its own passage, each cell beside its column name ("Port: 7070").
+
+    A question names one row (a service, a team) and one column ("which port"); in the whole
+    table that row is one line among many and the column name is far away, so BM25 ranks
+    prose that repeats the row's name above it, and a small model reading the table picks a
+    neighbouring row's cell. The heading line keeps what the table is about.
+    """
+    heading = next((ln for ln in context.splitlines() if ln.lstrip().startswith("#")), "")
+    if not heading:
+        heading = next((ln for ln in text.splitlines() if ln.lstrip().startswith("#")), "")
+    for header, rows in tables(text):
+        names = [plain(h) for h in header]
+        for row in rows:
+            cells = [f"{h}: {plain(c)}" for h, c in zip(names, row, strict=False)
+                     if h and plain(c)]
+            if len(cells) >= 2:
+                yield "\n".join(x for x in (heading, "; ".join(cells) + ".") if x)
 
 
 def trim(texts: list[str], budget: int) -> list[str]:

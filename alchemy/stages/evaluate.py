@@ -51,7 +51,8 @@ def _train_curve(train_artifact: Path) -> list:
     return manifest.get("metrics", {}).get("loss_curve") or []
 
 
-def _table(base: dict, tuned: dict, recall: float | None, k: int) -> None:
+def _table(base: dict, tuned: dict, recall: float | None, k: int,
+           found: dict[str, Any] | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -66,6 +67,10 @@ def _table(base: dict, tuned: dict, recall: float | None, k: int) -> None:
                           "same" if same else "adapter" if better else "base")
     if recall is not None:
         table.add_row(f"recall@{k} (passages hold the answer)", f"{recall:.3g}", f"{recall:.3g}", "")
+    if found and found.get("recall_at_k_in_corpus") is not None:
+        r = found["recall_at_k_in_corpus"]
+        table.add_row(f"recall@{k}, answer in corpus ({found['answer_in_corpus']} questions)",
+                      f"{r:.3g}", f"{r:.3g}", "")
     Console().print(table)
 
 
@@ -150,11 +155,11 @@ def run(ctx: StageContext) -> None:
             facts, verdicts[side] = score_side(prompts, replies[side])
             results[side]["facts"] = facts
             _flat(results[side], facts)
-        if prompts.recall:
-            recall = round(sum(prompts.recall) / len(prompts.recall), 4)
+        found = prompts.recall_figures()
+        recall = found.get("recall_at_k")
         ctx.metrics["facts"] = {"questions": len(prompts.questions), "file": ev.questions,
                                 "retrieval": cfg.retrieval.method, "k": cfg.retrieval.k,
-                                "recall_at_k": recall}
+                                "recall_at_k": recall, **found}
         if ev.judge and prompts.questions:
             ctx.metrics["facts"]["judge"] = _judge(ev, prompts, replies)
         write_samples(ctx.out / "fact_samples.jsonl", samples(prompts, replies, verdicts))
@@ -169,4 +174,4 @@ def run(ctx: StageContext) -> None:
     if ev.plots:
         loss_plot(_train_curve(ctx.inputs["train"]), ctx.out / "loss.png")
         eval_plot(base, tuned, ctx.out / "eval.png")
-    _table(base, tuned, recall, cfg.retrieval.k)
+    _table(base, tuned, recall, cfg.retrieval.k, ctx.metrics.get("facts"))

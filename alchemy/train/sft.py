@@ -133,6 +133,8 @@ def train_adapter(
     from peft import LoraConfig, get_peft_model
     from trl import SFTTrainer
 
+    from alchemy.train.lean import lean_trainer_class
+
     device = pick_device(str(train_cfg.get("device", "auto")))
     precision = pick_precision(str(train_cfg.get("precision", "auto")), device)
     model, tokenizer = load_base(model_cfg, cache_dir, device, precision)
@@ -179,7 +181,8 @@ def train_adapter(
                                                 train_cfg, device, precision, checkpoints / "cpt")
     # Tracking logs go to the run folder (see alchemy.train.tracking), not the checkpoints.
     with tracking_env(train_cfg.get("report_to"), out_dir):
-        trainer = SFTTrainer(
+        trainer_class = lean_trainer_class() if train_cfg.get("lean_loss", True) else SFTTrainer
+        trainer = trainer_class(
             model=model,
             args=_sft_config(train_cfg, device, precision, checkpoints, eval_ds is not None),
             train_dataset=train_ds,
