@@ -76,3 +76,21 @@ def test_cpt_knowledge_text_repeats_each_fact_in_new_orders() -> None:
     orders = {t.split(":", 1)[1] for t in texts if "orbit-cache fact" in t}
     assert len(orders) > 1  # shuffled differently per repeat
     assert all(t.startswith(("About", "What we know", "orbit-cache,", "comet-queue,")) for t in texts)
+
+
+def test_prose_aspects_are_nouns_not_names_verbs_or_adverbs() -> None:
+    """"What is the amazon of ADR-9?" or "the usually within of X" teach nothing: a prose
+    aspect must be lower-case words after a determiner or preposition."""
+    from alchemy.synth.facts import Fact, aspect_of
+
+    assert aspect_of("We keep it in Amazon DynamoDB today.", "DynamoDB") == ""
+    assert aspect_of("The ledger uses PostgreSQL 15 on RDS.", "15") == ""
+    assert aspect_of("billing-api listens on port 7311.", "7311") == "port"
+    good = Fact("billing-api", "port", "7311", "billing-api listens on port 7311.", "s", "", "prose")
+    loose = Fact("refunds", "usually within", "7", "refunds are released usually within 7 days.",
+                 "s", "", "prose")
+    assert any("port of billing-api" in q for q in questions(good, 6))
+    assert not any("usually within" in q and "what" in q.lower().split()[:2]
+                   for q in questions(loose, 6))
+    assert all(not q.startswith(("What is the usually", "Tell me the usually"))
+               for q in questions(loose, 6))

@@ -93,7 +93,9 @@ def aspect_of(sentence: str, value: str) -> str:
     head = re.split(r"[,;:()]", head)[-1]
     tail: list[str] = []
     for word in reversed(re.findall(r"[A-Za-z][A-Za-z_-]*", head)[-3:]):
-        if word.lower() in _STOP or len(tail) == 2:
+        # a capitalised word is part of a name ("Amazon DynamoDB", "uses PostgreSQL 15"), not
+        # the common noun that says what the value is
+        if word.lower() in _STOP or len(tail) == 2 or word != word.lower():
             break
         tail.insert(0, word)
     return " ".join(tail).lower() if tail and len(" ".join(tail)) <= 30 else ""

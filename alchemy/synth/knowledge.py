@@ -46,10 +46,24 @@ def _echo(f: Fact) -> str | None:
     return q[0].upper() + q[1:] + "?" if len(q.split()) >= 3 else None
 
 
+_DETERMINER = frozenset("the a an its their our his her this that each every default on at of "
+                        "with per in to by from".split())
+
+
+def _noun_phrase(f: Fact) -> bool:
+    """Whether a prose fact's aspect reads as a noun naming its value ("listens on port 8443",
+    "the pool size 120"): a determiner or preposition stands right before it. Without one the
+    words before a value are as often a verb or an adverb ("usually within 7 days", "we run
+    1.22"), and "What is the usually within of ..." teaches nothing."""
+    m = re.search(rf"(\w+)\s+{re.escape(f.aspect)}\s+{re.escape(f.value)}", f.statement,
+                  flags=re.I)
+    return bool(f.aspect) and m is not None and m.group(1).lower() in _DETERMINER
+
+
 def questions(f: Fact, n: int) -> list[str]:
     """Up to ``n`` different questions about fact ``f``, in a stable per-fact order."""
     forms: list[str] = []
-    trusted = f.kind != "prose" or f"{f.aspect} {f.value}".lower() in f.statement.lower()
+    trusted = f.kind != "prose" or _noun_phrase(f)
     if f.aspect and trusted:
         forms += [f"What is the {f.aspect} of {f.entity}?",
                   f"For {f.entity}, what is the {f.aspect}?",
