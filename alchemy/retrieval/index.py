@@ -57,6 +57,7 @@ def build(passages: list[Passage], out: Path, method: str, dense_model: str | No
         vectors = embed([p.text for p in passages], dense_model or "", cache_dir)
         np.save(out / "dense.npy", vectors)
         figures["dense_dim"] = int(vectors.shape[1])
+        figures["embeddings_reused"] = embed.last_reused  # unchanged passages of earlier runs
     meta = {"method": method, "tokenizer": rtext.VERSION, "passages": len(passages),
             "dense_model": dense_model if method in ("dense", "hybrid") else None}
     (out / "index.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -105,7 +106,7 @@ class Index:
 
         from alchemy.retrieval.dense import embed
 
-        q = embed([query], self.meta["dense_model"], self.cache_dir)[0]
+        q = embed([query], self.meta["dense_model"])[0]  # a question is never stored
         sims = np.asarray(self._vectors) @ q
         top = np.argsort(-sims)[:n]
         return [(int(i), float(sims[i])) for i in top]
