@@ -21,15 +21,12 @@ from alchemy import __version__
 from alchemy.cache import ArtifactStore, fingerprint
 from alchemy.errors import ConfigError, StageFailed
 from alchemy.publish import publish, run_dir_error, write_atomic
-from alchemy.stages import ORDER, STAGES, StageContext, check_stage_names
+from alchemy.stages import ORDER, STAGES, External, StageContext, check_stage_names
 from alchemy.validate import validate
 
-__all__ = ["ANSWERING", "Runner", "StageFailed"]
+__all__ = ["Runner", "StageFailed"]
 
 log = logging.getLogger("alchemy")
-
-
-ANSWERING = ("infer", "serve")  # stages that answer with an adapter: this run's, or infer.adapter
 
 
 def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
@@ -57,20 +54,6 @@ def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
     return value
 
 
-def check_adapter(path: Path) -> None:
-    """A PEFT adapter folder, or a ConfigError naming the folder and what is wrong with it."""
-    config = path / "adapter_config.json"
-    if not config.is_file():
-        raise ConfigError(f"infer.adapter: {path} is not an adapter folder (no adapter_config.json)")
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"infer.adapter: {config} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or not data.get("peft_type"):
-        raise ConfigError(f"infer.adapter: {config} is not a PEFT adapter config (no 'peft_type'); "
-                          "point infer.adapter at a folder written by the train stage or PEFT")
-
-
 class Runner:
     def __init__(self, cfg: DictConfig, run_dir: Path) -> None:
         validate(cfg)  # interpolations, unknown keys, ranges: exit 2 before any stage
@@ -84,26 +67,34 @@ class Runner:
         self.force = set(ORDER) if "all" in force else set(force)
         self._fps: dict[str, str] = {}
         self._payloads: dict[str, dict[str, Any]] = {}  # what each fingerprint was computed from
-        self.external_adapter = self._external_adapter()
+        # requested stage -> the folder its declared external input comes from (see External)
+        self.external: dict[str, Path] = {}
+        for name in self.requested:
+            if (path := self._external(STAGES[name].external)) is not None:
+                self.external[name] = path
 
     # ---- planning ----
-    def _external_adapter(self) -> Path | None:
-        """The adapter infer and serve use when it does not come from this run's train stage."""
-        if not set(self.requested) & set(ANSWERING):
+    def _external(self, ext: External | None) -> Path | None:
+        """The folder named by ext.key (checked), else the newest complete artifact of the
+        stage it replaces when that stage is not requested, else None (it is built)."""
+        if ext is None:
             return None
-        if self.cfg.infer.adapter:
-            path = Path(self.cfg.infer.adapter)
-            check_adapter(path)
+        value = OmegaConf.select(self.cfg, ext.key)
+        if value:
+            path = Path(value)
+            if ext.check is not None:
+                ext.check(path)
             return path
-        if "train" in self.requested:
+        if ext.replaces in self.requested:
             return None
-        trained = self.store.complete("train")
-        return trained[-1] / "adapter" if trained else None  # newest; else train one
+        done = self.store.complete(ext.replaces)
+        return done[-1] / ext.folder if done else None  # newest
 
     def inputs_of(self, name: str) -> tuple[str, ...]:
-        if name in ANSWERING and self.external_adapter is not None:
-            return tuple(i for i in STAGES[name].inputs if i != "train")
-        return STAGES[name].inputs
+        stage = STAGES[name]
+        if name in self.external:
+            return tuple(i for i in stage.inputs if i != stage.external.replaces)
+        return stage.inputs
 
     def fp(self, name: str) -> str:
         if name not in self._fps:
@@ -117,8 +108,8 @@ class Runner:
             extra = getattr(stage.load(), "fingerprint_extra", None)
             if extra is not None:
                 payload["extra"] = extra(self.cfg)
-            if name in ANSWERING and self.external_adapter is not None:
-                payload["adapter"] = str(self.external_adapter.resolve())
+            if name in self.external:
+                payload[stage.external.name] = str(self.external[name].resolve())
             self._payloads[name] = payload
             self._fps[name] = fingerprint(payload)
         return self._fps[name]
@@ -199,8 +190,8 @@ class Runner:
 
     def _input_paths(self, name: str) -> dict[str, Path]:
         paths = {i: self.store.path(i, self.fp(i)) for i in self.inputs_of(name)}
-        if name in ANSWERING and self.external_adapter is not None:
-            paths["adapter"] = self.external_adapter
+        if name in self.external:
+            paths[STAGES[name].external.name] = self.external[name]
         return paths
 
     def _publish(self, name: str, artifact: Path, report: dict[str, Any], started: float) -> None:

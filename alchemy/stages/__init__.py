@@ -3,19 +3,44 @@
 A stage's fingerprint covers its own config subtrees, its inputs' fingerprints and the
 package version (see runner.py), so any change upstream or in its own keys is a cache miss
 and anything else is a hit. Each ``run`` lives in its own module, imported only when the
-stage actually runs, so heavy libraries load only when needed.
+runner needs it, so heavy libraries load only when needed.
+
+What the runner must know about a stage is declared in its :class:`Stage`, never in the
+runner by name: a live stage (never a cache hit) and an input that may come from outside
+the run (:class:`External`).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from alchemy.context import StageContext
 from alchemy.errors import ConfigError
 
-__all__ = ["ORDER", "STAGES", "ConfigError", "Stage", "StageContext", "check_stage_names"]
+__all__ = ["ORDER", "STAGES", "ConfigError", "External", "Stage", "StageContext",
+           "check_stage_names"]
+
+
+@dataclass(frozen=True)
+class External:
+    """An input that may come from outside this run instead of an upstream stage's artifact.
+
+    When the stage is requested, the folder named by config ``key`` is used (checked by
+    ``check``); without one, and when the ``replaces`` stage is not requested itself, the
+    newest complete artifact of that stage gives ``folder``. Either way the stage no longer
+    reads ``replaces``: it gets the folder as ``ctx.inputs[name]``, and the folder's resolved
+    path enters its fingerprint. Otherwise ``replaces`` is an input as usual.
+    """
+
+    replaces: str  # the input stage it stands in for
+    key: str  # config key naming a folder
+    folder: str  # the folder inside an artifact of ``replaces``
+    name: str  # its name in ctx.inputs and in the fingerprint payload
+    check: Any = None  # check(path) -> None, raising ConfigError; for a folder from ``key``
 
 
 @dataclass(frozen=True)
@@ -27,9 +52,29 @@ class Stage:
     module: str  # alchemy.stages.<module> defines run(ctx) (and optionally fingerprint_extra)
     ignore_keys: tuple[str, ...] = ()  # keys under config_keys that never change the output
     live: bool = False  # answers people while it runs (serve): never a cache hit
+    external: External | None = None  # an input that may come from outside the run
 
     def load(self) -> Any:
         return importlib.import_module(f"alchemy.stages.{self.module}")
+
+
+def check_adapter(path: Path) -> None:
+    """A PEFT adapter folder, or a ConfigError naming the folder and what is wrong with it."""
+    config = path / "adapter_config.json"
+    if not config.is_file():
+        raise ConfigError(f"infer.adapter: {path} is not an adapter folder (no adapter_config.json)")
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"infer.adapter: {config} is not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or not data.get("peft_type"):
+        raise ConfigError(f"infer.adapter: {config} is not a PEFT adapter config (no 'peft_type'); "
+                          "point infer.adapter at a folder written by the train stage or PEFT")
+
+
+# infer and serve answer with this run's adapter, infer.adapter, or the newest trained one.
+ADAPTER = External(replaces="train", key="infer.adapter", folder="adapter", name="adapter",
+                   check=check_adapter)
 
 
 STAGES: dict[str, Stage] = {
@@ -64,10 +109,10 @@ STAGES: dict[str, Stage] = {
               ("eval.json", "eval_samples.jsonl", "fact_samples.jsonl", "loss.png", "eval.png"),
               "evaluate"),
         Stage("infer", ("train", "index"), ("model", "infer", "retrieval"), ("answer.json",),
-              "infer", ignore_keys=("infer.adapter",)),
+              "infer", ignore_keys=("infer.adapter",), external=ADAPTER),
         # A live endpoint: runs until stopped; its artifact records what was served.
         Stage("serve", ("train", "index"), ("model", "serve", "retrieval"), (), "serve",
-              live=True),
+              live=True, external=ADAPTER),
         # The merged folder and its merged-vs-unmerged check (export.* keys are optional).
         Stage("export", ("train",), ("model", "export"), ("merged", "export.json"), "export"),
     ]
