@@ -19,4 +19,5 @@ class StageContext:
     inputs: dict[str, Path]
     metrics: dict[str, Any]  # figures for report.json, filled by the stage
     cache_dir: Path  # shared cache root (e.g. converted models live under cache_dir/models)
+    prepared: Any = None  # what the stage's prepare(cfg) returned (see alchemy/stages/__init__.py)
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("alchemy"))

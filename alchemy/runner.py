@@ -1,10 +1,11 @@
 """The generic stage runner: resolve the plan, reuse what is cached, run the rest.
 
-For every requested stage it computes a fingerprint (own config subtrees + inputs'
-fingerprints + package version + any data the stage declares). A complete artifact with that
-fingerprint is a cache hit; otherwise the stage's missing inputs are produced first, then the
-stage runs into a temporary folder that the store renames into place. Every stage, run or
-reused, gets an entry in report.json.
+Every planned stage's ``validate`` runs first. Then for every requested stage it computes a
+fingerprint (own config subtrees + inputs' fingerprints + package version + the stage's
+``fingerprint``, after its ``prepare``). A complete artifact with that fingerprint is a cache
+hit; otherwise the stage's missing inputs are produced first, then the stage runs into a
+temporary folder that the store renames into place. Every stage, run or reused, gets an entry
+in report.json. The stage contract is in alchemy/stages/__init__.py.
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ class Runner:
         for name in self.requested:
             if (path := self._external(STAGES[name].external)) is not None:
                 self.external[name] = path
+        self._prepared: dict[str, Any] = {}  # each stage's prepare() result, once per runner
+        for name in self.planned():  # the stages' own checks: exit 2 before any work
+            check = STAGES[name].hook("validate")
+            if check is not None:
+                check(cfg)
 
     # ---- planning ----
     def _external(self, ext: External | None) -> Path | None:
@@ -90,6 +96,27 @@ class Runner:
         done = self.store.complete(ext.replaces)
         return done[-1] / ext.folder if done else None  # newest
 
+    def planned(self) -> list[str]:
+        """The requested stages and everything they read, cached or not, in pipeline order."""
+        found: set[str] = set()
+
+        def add(name: str) -> None:
+            if name not in found:
+                found.add(name)
+                for up in self.inputs_of(name):
+                    add(up)
+
+        for name in self.requested:
+            add(name)
+        return [n for n in ORDER if n in found]
+
+    def prepared(self, name: str) -> Any:
+        """The stage's prepare(cfg) result (None without one), computed once."""
+        if name not in self._prepared:
+            prepare = STAGES[name].hook("prepare")
+            self._prepared[name] = prepare(self.cfg) if prepare is not None else None
+        return self._prepared[name]
+
     def inputs_of(self, name: str) -> tuple[str, ...]:
         stage = STAGES[name]
         if name in self.external:
@@ -105,9 +132,9 @@ class Runner:
                 "config": {k: _subtree(self.cfg, k, stage.ignore_keys) for k in stage.config_keys},
                 "inputs": {i: self.fp(i) for i in self.inputs_of(name)},
             }
-            extra = getattr(stage.load(), "fingerprint_extra", None)
+            extra = stage.hook("fingerprint")
             if extra is not None:
-                payload["extra"] = extra(self.cfg)
+                payload["extra"] = extra(self.cfg, self.prepared(name))
             if name in self.external:
                 payload[stage.external.name] = str(self.external[name].resolve())
             self._payloads[name] = payload
@@ -121,7 +148,7 @@ class Runner:
         def need(name: str) -> None:
             if name in plan:
                 return
-            hit = not STAGES[name].live and name not in self.force \
+            hit = not STAGES[name].is_live(self.cfg) and name not in self.force \
                 and self.store.is_complete(name, self.fp(name))
             if not hit:
                 for up in self.inputs_of(name):
@@ -141,6 +168,7 @@ class Runner:
         log.info("plan: %s", ", ".join(f"{n} ({a})" for n, a in plan.items()))
         for name, action in plan.items():
             stage = STAGES[name]
+            live = stage.is_live(self.cfg)
             fp = self.fp(name)
             path = self.store.path(name, fp)
             entry: dict[str, Any] = {"cached": action == "cached", "fingerprint": fp,
@@ -151,8 +179,8 @@ class Runner:
             else:
                 # the lock: a concurrent run building the same artifact is waited for and reused
                 # (not for a live stage: a second server must not wait for the first to stop)
-                with self.store.lock(name, fp, hold=not stage.live):
-                    if not stage.live and name not in self.force and self.store.is_complete(name, fp):
+                with self.store.lock(name, fp, hold=not live):
+                    if not live and name not in self.force and self.store.is_complete(name, fp):
                         log.info("%s: built by another run meanwhile; reusing %s", name, fp)
                         entry.update(self.store.manifest(name, fp).get("metrics", {}), cached=True)
                     else:
@@ -172,9 +200,10 @@ class Runner:
         info = {"config": payload["config"], "inputs": payload["inputs"],
                 "alchemy_version": __version__}
         try:
-            with self.store.building(name, fp, info, lock=not stage.live) as (tmp, metrics):
+            with self.store.building(name, fp, info, lock=not stage.is_live(self.cfg)) as (tmp, metrics):
                 ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
-                                   inputs=self._input_paths(name), cache_dir=self.store.root)
+                                   inputs=self._input_paths(name), cache_dir=self.store.root,
+                                   prepared=self.prepared(name))
                 stage.load().run(ctx)
                 metrics["seconds"] = round(time.time() - t0, 2)
         except (ConfigError, KeyboardInterrupt):

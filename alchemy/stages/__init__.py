@@ -2,12 +2,31 @@
 
 A stage's fingerprint covers its own config subtrees, its inputs' fingerprints and the
 package version (see runner.py), so any change upstream or in its own keys is a cache miss
-and anything else is a hit. Each ``run`` lives in its own module, imported only when the
-runner needs it, so heavy libraries load only when needed.
+and anything else is a hit. Each stage's code lives in its own module, imported only when the
+runner needs it (heavy libraries are imported inside the functions), and follows one contract.
+All of it is optional except ``run``:
 
-What the runner must know about a stage is declared in its :class:`Stage`, never in the
-runner by name: a live stage (never a cache hit) and an input that may come from outside
-the run (:class:`External`).
+``validate(cfg) -> None``
+    Checks of the stage's settings that ``alchemy.validate`` (types, ranges) cannot make:
+    cross-key rules, files the config names. Raises ``ConfigError``. The runner calls it for
+    every planned stage before planning or any work, so a bad setting is exit 2 up front.
+``prepare(cfg) -> Any``
+    Side effects the fingerprint needs first (ingest: sync a live source's mirror). Called
+    once per stage and runner, when its fingerprint is first needed (on a cache hit too).
+    The result goes to ``fingerprint`` and to ``run`` as ``ctx.prepared`` (None without one).
+``fingerprint(cfg, prepared) -> Any``
+    Extra JSON-serialisable data that shapes the output beyond the declared config subtrees
+    (the hash of a file the config names, the contents of a source's exports): the
+    fingerprint payload's ``extra``. Pure: no side effects, no checks (those are validate's).
+``run(ctx) -> None``
+    Does the work: reads ``ctx.inputs``, writes into ``ctx.out``, fills ``ctx.metrics``.
+
+Only functions defined in the stage's module count (:meth:`Stage.hook`): a name it imports,
+such as ``alchemy.cache.fingerprint``, is no hook.
+
+What the runner must know about a stage is declared here, in its :class:`Stage`, never in
+the runner by name: a live stage (``live``, or ``live_when`` a config key is true: it always
+runs, never a cache hit) and an input that may come from outside the run (:class:`External`).
 """
 
 from __future__ import annotations
@@ -17,6 +36,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
 
 from alchemy.context import StageContext
 from alchemy.errors import ConfigError
@@ -49,13 +70,25 @@ class Stage:
     inputs: tuple[str, ...]  # upstream stages whose artifacts this one reads
     config_keys: tuple[str, ...]  # config subtrees that shape the output
     outputs: tuple[str, ...]  # files/folders copied into the run directory
-    module: str  # alchemy.stages.<module> defines run(ctx) (and optionally fingerprint_extra)
+    module: str  # alchemy.stages.<module>: run(ctx) and optionally validate/prepare/fingerprint
     ignore_keys: tuple[str, ...] = ()  # keys under config_keys that never change the output
     live: bool = False  # answers people while it runs (serve): never a cache hit
+    live_when: str | None = None  # a config key: the stage is live when it is true
     external: External | None = None  # an input that may come from outside the run
 
     def load(self) -> Any:
         return importlib.import_module(f"alchemy.stages.{self.module}")
+
+    def hook(self, name: str) -> Any:
+        """The module's ``validate``, ``prepare`` or ``fingerprint``, or None. Only a function
+        defined in the stage's module counts: an imported name (alchemy.cache.fingerprint) is
+        not a hook."""
+        module = self.load()
+        fn = getattr(module, name, None)
+        return fn if getattr(fn, "__module__", None) == module.__name__ else None
+
+    def is_live(self, cfg: DictConfig) -> bool:
+        return self.live or bool(self.live_when and OmegaConf.select(cfg, self.live_when))
 
 
 def check_adapter(path: Path) -> None:
@@ -108,8 +141,9 @@ STAGES: dict[str, Stage] = {
         Stage("eval", ("train", "synth", "clean", "index"), ("model", "eval", "retrieval"),
               ("eval.json", "eval_samples.jsonl", "fact_samples.jsonl", "loss.png", "eval.png"),
               "evaluate"),
+        # A chat (infer.chat) is live input: each one runs, never a cache hit.
         Stage("infer", ("train", "index"), ("model", "infer", "retrieval"), ("answer.json",),
-              "infer", ignore_keys=("infer.adapter",), external=ADAPTER),
+              "infer", ignore_keys=("infer.adapter",), live_when="infer.chat", external=ADAPTER),
         # A live endpoint: runs until stopped; its artifact records what was served.
         Stage("serve", ("train", "index"), ("model", "serve", "retrieval"), (), "serve",
               live=True, external=ADAPTER),

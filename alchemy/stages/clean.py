@@ -21,7 +21,7 @@ from alchemy.stages import StageContext
 from alchemy.stages.ingest import source_listing, unread_files
 
 
-def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
+def fingerprint(cfg: DictConfig, prepared: None) -> dict[str, Any]:
     """Only the output layout, and only when it is not the default single file."""
     if cfg.engine.get("output", "single") == "single":
         return {}

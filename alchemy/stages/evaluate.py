@@ -29,18 +29,20 @@ FIGURES = [("fact accuracy (closed-book)", "fact_accuracy", True),
            ("ROUGE-L", "rouge_l", True)]
 
 
-def fingerprint_extra(cfg: Any) -> str | None:
-    """Check the questions file before any stage runs (ranges: alchemy/validate.py); hash it."""
+def validate(cfg: Any) -> None:
+    """The questions file reads (ranges: alchemy/validate.py)."""
     from alchemy.eval.questions import QuestionsError, load_questions
 
-    ev = cfg.eval
-    if not ev.questions:
-        return None
-    try:
-        load_questions(ev.questions)
-    except QuestionsError as exc:
-        raise ConfigError(f"eval.questions: {exc}") from None
-    return hash_file(Path(ev.questions))
+    if cfg.eval.questions:
+        try:
+            load_questions(cfg.eval.questions)
+        except QuestionsError as exc:
+            raise ConfigError(f"eval.questions: {exc}") from None
+
+
+def fingerprint(cfg: Any, prepared: None) -> str | None:
+    """The questions file's contents (its name is in the eval subtree)."""
+    return hash_file(Path(cfg.eval.questions)) if cfg.eval.questions else None
 
 
 def _train_curve(train_artifact: Path) -> list:

@@ -7,13 +7,13 @@ put after its ``retrieval.k`` best passages, the same prompt the eval and serve 
 sources are printed under the answer and kept in answer.json. The adapter is loaded onto the
 base without merging. ``infer.compare=true`` also answers with
 the base model and prints both side by side; ``infer.chat=true`` opens an interactive chat
-with streamed tokens (a chat is never a cache hit: see :func:`fingerprint_extra`).
+with streamed tokens (a chat is live input: the stage is declared ``live_when="infer.chat"``,
+so a chat always runs, never a cache hit).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,6 @@ def adapter_model_cfg(adapter: Path, fallback):
     if spec.is_file():
         return OmegaConf.create(json.loads(spec.read_text(encoding="utf-8")))
     return fallback
-
-
-def fingerprint_extra(cfg) -> str | None:  # noqa: ANN001 - the run's DictConfig
-    """A chat session is live input: make each one its own (uncached) run."""
-    return f"chat-{time.time_ns()}" if cfg.infer.chat else None
 
 
 def _side_by_side(prompt: str, base: str, tuned: str) -> None:

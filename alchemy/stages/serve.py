@@ -13,7 +13,7 @@ import ipaddress
 from alchemy.stages import ConfigError, StageContext
 
 
-def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
+def validate(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     """Check the serve settings before any stage runs (exit 2 with the key's name)."""
     s = cfg.serve  # serve.port's range: alchemy/validate.py
     if not 1 <= s.max_tokens <= s.limit_max_tokens:
