@@ -203,7 +203,7 @@ class Runner:
             with self.store.building(name, fp, info, lock=not stage.is_live(self.cfg)) as (tmp, metrics):
                 ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
                                    inputs=self._input_paths(name), cache_dir=self.store.root,
-                                   prepared=self.prepared(name))
+                                   prepared=self.prepared(name), store=self.store)
                 stage.load().run(ctx)
                 metrics["seconds"] = round(time.time() - t0, 2)
         except (ConfigError, KeyboardInterrupt):

@@ -45,12 +45,8 @@ def fingerprint(cfg: Any, prepared: None) -> str | None:
     return hash_file(Path(cfg.eval.questions)) if cfg.eval.questions else None
 
 
-def _train_curve(train_artifact: Path) -> list:
-    try:
-        manifest = json.loads((train_artifact / "MANIFEST.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return []
-    return manifest.get("metrics", {}).get("loss_curve") or []
+def _train_curve(ctx: StageContext) -> list:
+    return ctx.input_metrics("train").get("loss_curve") or []
 
 
 def _table(base: dict, tuned: dict, recall: float | None, k: int) -> None:
@@ -169,6 +165,6 @@ def run(ctx: StageContext) -> None:
     (ctx.out / "eval.json").write_text(json.dumps(ctx.metrics, indent=2), encoding="utf-8")
     write_samples(ctx.out / "eval_samples.jsonl", held)
     if ev.plots:
-        loss_plot(_train_curve(ctx.inputs["train"]), ctx.out / "loss.png")
+        loss_plot(_train_curve(ctx), ctx.out / "loss.png")
         eval_plot(base, tuned, ctx.out / "eval.png")
     _table(base, tuned, recall, cfg.retrieval.k)
