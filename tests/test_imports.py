@@ -72,6 +72,15 @@ def test_libraries_never_import_the_layers_above() -> None:
         assert not graph[floor], f"{floor} must import nothing of alchemy"
 
 
+def test_stages_share_code_through_lower_modules_only() -> None:
+    """A stage module imports no other stage module: what two stages share lives below them."""
+    graph = _graph()
+    for mod, deps in graph.items():
+        if mod.startswith("alchemy.stages."):
+            other = sorted(d for d in deps if d.startswith("alchemy.stages.") and d != mod)
+            assert not other, f"{mod} imports {other}: move what they share into a library module"
+
+
 def test_the_runner_names_no_stage() -> None:
     """What the runner must know of a stage is declared in alchemy/stages/__init__.py."""
     import re

@@ -17,8 +17,8 @@ from omegaconf import DictConfig
 
 from alchemy.engines import select_engine
 from alchemy.records import Quarantine
+from alchemy.sources import source_listing, unread_files
 from alchemy.stages import StageContext
-from alchemy.stages.ingest import source_listing, unread_files
 
 
 def fingerprint(cfg: DictConfig, prepared: None) -> dict[str, Any]:

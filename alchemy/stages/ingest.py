@@ -24,8 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from alchemy import sources
 from alchemy.cache import hash_tree, private_dir
-from alchemy.listing import list_files
-from alchemy.sources import live
+from alchemy.sources import live, source_listing, unread_files
 from alchemy.stages import ConfigError, StageContext
 
 log = logging.getLogger("alchemy")
@@ -51,24 +50,8 @@ def _raw_dir(name: str, scfg: DictConfig) -> Path:
     return raw.resolve()
 
 
-def source_listing(name: str, raw: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """(the source's files under ``raw``, [(path, reason)] of folders and links it skipped)."""
-    return list_files(raw, tuple(sources.get(name).PATTERNS))
-
-
 def source_files(name: str, raw: Path) -> list[Path]:
     return source_listing(name, raw)[0]
-
-
-def unread_files(name: str, raw: Path, files: list[Path]) -> list[Path]:
-    """Files in raw_dir that the source does not read (hidden files and folders aside): each
-    is reported, never skipped in silence. A source with ``REPORTS_UNREAD = False`` (git:
-    repositories hold anything) reports none."""
-    if not getattr(sources.get(name), "REPORTS_UNREAD", True):
-        return []
-    read = set(files)
-    return sorted(p for p in raw.rglob("*") if p.is_file() and p not in read
-                  and not any(part.startswith(".") for part in p.relative_to(raw).parts))
 
 
 def by_extension(paths: list[Path]) -> dict[str, int]:
