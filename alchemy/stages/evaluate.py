@@ -128,8 +128,8 @@ def _facts(ctx: StageContext) -> tuple[Any, Any]:
 
 def run(ctx: StageContext) -> None:
     from alchemy.eval.facts import samples, score_side, write_samples
-    from alchemy.train.eval_suite import evaluate_adapter, held_out_texts
-    from alchemy.train.plots import eval_plot, loss_plot
+    from alchemy.eval.plots import eval_plot, loss_plot
+    from alchemy.eval.suite import evaluate_adapter, held_out_texts
 
     cfg, ev = ctx.cfg, ctx.cfg.eval
     synth = ctx.inputs["synth"]

@@ -25,7 +25,7 @@ def _opt(ctx: StageContext, key: str, default):  # noqa: ANN001, ANN202 - any co
 
 
 def run(ctx: StageContext) -> None:
-    from alchemy.train.export import merge_and_verify
+    from alchemy.export import merge_and_verify
     from alchemy.train.loading import adapter_model_cfg
 
     adapter = ctx.inputs["train"] / "adapter"
