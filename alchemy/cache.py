@@ -152,7 +152,12 @@ class ArtifactStore:
         return (self.path(stage, fp) / MANIFEST).is_file()
 
     def manifest(self, stage: str, fp: str) -> dict[str, Any]:
-        return json.loads((self.path(stage, fp) / MANIFEST).read_text(encoding="utf-8"))
+        return self.manifest_at(self.path(stage, fp))
+
+    @staticmethod
+    def manifest_at(artifact: Path) -> dict[str, Any]:
+        """A complete artifact's manifest (config, inputs, files, metrics), by its folder."""
+        return json.loads((Path(artifact) / MANIFEST).read_text(encoding="utf-8"))
 
     def complete(self, stage: str) -> list[Path]:
         """Complete artifacts of a stage, oldest first (by completion time)."""

@@ -1,10 +1,11 @@
 """The generic stage runner: resolve the plan, reuse what is cached, run the rest.
 
-For every requested stage it computes a fingerprint (own config subtrees + inputs'
-fingerprints + package version + any data the stage declares). A complete artifact with that
-fingerprint is a cache hit; otherwise the stage's missing inputs are produced first, then the
-stage runs into a temporary folder that the store renames into place. Every stage, run or
-reused, gets an entry in report.json.
+Every planned stage's ``validate`` runs first. Then for every requested stage it computes a
+fingerprint (own config subtrees + inputs' fingerprints + package version + the stage's
+``fingerprint``, after its ``prepare``). A complete artifact with that fingerprint is a cache
+hit; otherwise the stage's missing inputs are produced first, then the stage runs into a
+temporary folder that the store renames into place. Every stage, run or reused, gets an entry
+in report.json. The stage contract is in alchemy/stages/__init__.py.
 """
 
 from __future__ import annotations
@@ -21,15 +22,12 @@ from alchemy import __version__
 from alchemy.cache import ArtifactStore, fingerprint
 from alchemy.errors import ConfigError, StageFailed
 from alchemy.publish import publish, run_dir_error, write_atomic
-from alchemy.stages import ORDER, STAGES, StageContext, check_stage_names
+from alchemy.stages import ORDER, STAGES, External, StageContext, check_stage_names
 from alchemy.validate import validate
 
-__all__ = ["ANSWERING", "Runner", "StageFailed"]
+__all__ = ["Runner", "StageFailed"]
 
 log = logging.getLogger("alchemy")
-
-
-ANSWERING = ("infer", "serve")  # stages that answer with an adapter: this run's, or infer.adapter
 
 
 def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
@@ -57,20 +55,6 @@ def _subtree(cfg: DictConfig, key: str, ignore: tuple[str, ...]) -> Any:
     return value
 
 
-def check_adapter(path: Path) -> None:
-    """A PEFT adapter folder, or a ConfigError naming the folder and what is wrong with it."""
-    config = path / "adapter_config.json"
-    if not config.is_file():
-        raise ConfigError(f"infer.adapter: {path} is not an adapter folder (no adapter_config.json)")
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"infer.adapter: {config} is not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or not data.get("peft_type"):
-        raise ConfigError(f"infer.adapter: {config} is not a PEFT adapter config (no 'peft_type'); "
-                          "point infer.adapter at a folder written by the train stage or PEFT")
-
-
 class Runner:
     def __init__(self, cfg: DictConfig, run_dir: Path) -> None:
         validate(cfg)  # interpolations, unknown keys, ranges: exit 2 before any stage
@@ -84,26 +68,60 @@ class Runner:
         self.force = set(ORDER) if "all" in force else set(force)
         self._fps: dict[str, str] = {}
         self._payloads: dict[str, dict[str, Any]] = {}  # what each fingerprint was computed from
-        self.external_adapter = self._external_adapter()
+        # requested stage -> the folder its declared external input comes from (see External)
+        self.external: dict[str, Path] = {}
+        for name in self.requested:
+            if (path := self._external(STAGES[name].external)) is not None:
+                self.external[name] = path
+        self._prepared: dict[str, Any] = {}  # each stage's prepare() result, once per runner
+        for name in self.planned():  # the stages' own checks: exit 2 before any work
+            check = STAGES[name].hook("validate")
+            if check is not None:
+                check(cfg)
 
     # ---- planning ----
-    def _external_adapter(self) -> Path | None:
-        """The adapter infer and serve use when it does not come from this run's train stage."""
-        if not set(self.requested) & set(ANSWERING):
+    def _external(self, ext: External | None) -> Path | None:
+        """The folder named by ext.key (checked), else the newest complete artifact of the
+        stage it replaces when that stage is not requested, else None (it is built)."""
+        if ext is None:
             return None
-        if self.cfg.infer.adapter:
-            path = Path(self.cfg.infer.adapter)
-            check_adapter(path)
+        value = OmegaConf.select(self.cfg, ext.key)
+        if value:
+            path = Path(value)
+            if ext.check is not None:
+                ext.check(path)
             return path
-        if "train" in self.requested:
+        if ext.replaces in self.requested:
             return None
-        trained = self.store.complete("train")
-        return trained[-1] / "adapter" if trained else None  # newest; else train one
+        done = self.store.complete(ext.replaces)
+        return done[-1] / ext.folder if done else None  # newest
+
+    def planned(self) -> list[str]:
+        """The requested stages and everything they read, cached or not, in pipeline order."""
+        found: set[str] = set()
+
+        def add(name: str) -> None:
+            if name not in found:
+                found.add(name)
+                for up in self.inputs_of(name):
+                    add(up)
+
+        for name in self.requested:
+            add(name)
+        return [n for n in ORDER if n in found]
+
+    def prepared(self, name: str) -> Any:
+        """The stage's prepare(cfg) result (None without one), computed once."""
+        if name not in self._prepared:
+            prepare = STAGES[name].hook("prepare")
+            self._prepared[name] = prepare(self.cfg) if prepare is not None else None
+        return self._prepared[name]
 
     def inputs_of(self, name: str) -> tuple[str, ...]:
-        if name in ANSWERING and self.external_adapter is not None:
-            return tuple(i for i in STAGES[name].inputs if i != "train")
-        return STAGES[name].inputs
+        stage = STAGES[name]
+        if name in self.external:
+            return tuple(i for i in stage.inputs if i != stage.external.replaces)
+        return stage.inputs
 
     def fp(self, name: str) -> str:
         if name not in self._fps:
@@ -114,11 +132,11 @@ class Runner:
                 "config": {k: _subtree(self.cfg, k, stage.ignore_keys) for k in stage.config_keys},
                 "inputs": {i: self.fp(i) for i in self.inputs_of(name)},
             }
-            extra = getattr(stage.load(), "fingerprint_extra", None)
+            extra = stage.hook("fingerprint")
             if extra is not None:
-                payload["extra"] = extra(self.cfg)
-            if name in ANSWERING and self.external_adapter is not None:
-                payload["adapter"] = str(self.external_adapter.resolve())
+                payload["extra"] = extra(self.cfg, self.prepared(name))
+            if name in self.external:
+                payload[stage.external.name] = str(self.external[name].resolve())
             self._payloads[name] = payload
             self._fps[name] = fingerprint(payload)
         return self._fps[name]
@@ -130,7 +148,7 @@ class Runner:
         def need(name: str) -> None:
             if name in plan:
                 return
-            hit = not STAGES[name].live and name not in self.force \
+            hit = not STAGES[name].is_live(self.cfg) and name not in self.force \
                 and self.store.is_complete(name, self.fp(name))
             if not hit:
                 for up in self.inputs_of(name):
@@ -150,6 +168,7 @@ class Runner:
         log.info("plan: %s", ", ".join(f"{n} ({a})" for n, a in plan.items()))
         for name, action in plan.items():
             stage = STAGES[name]
+            live = stage.is_live(self.cfg)
             fp = self.fp(name)
             path = self.store.path(name, fp)
             entry: dict[str, Any] = {"cached": action == "cached", "fingerprint": fp,
@@ -160,8 +179,8 @@ class Runner:
             else:
                 # the lock: a concurrent run building the same artifact is waited for and reused
                 # (not for a live stage: a second server must not wait for the first to stop)
-                with self.store.lock(name, fp, hold=not stage.live):
-                    if not stage.live and name not in self.force and self.store.is_complete(name, fp):
+                with self.store.lock(name, fp, hold=not live):
+                    if not live and name not in self.force and self.store.is_complete(name, fp):
                         log.info("%s: built by another run meanwhile; reusing %s", name, fp)
                         entry.update(self.store.manifest(name, fp).get("metrics", {}), cached=True)
                     else:
@@ -181,9 +200,10 @@ class Runner:
         info = {"config": payload["config"], "inputs": payload["inputs"],
                 "alchemy_version": __version__}
         try:
-            with self.store.building(name, fp, info, lock=not stage.live) as (tmp, metrics):
+            with self.store.building(name, fp, info, lock=not stage.is_live(self.cfg)) as (tmp, metrics):
                 ctx = StageContext(cfg=self.cfg, out=tmp, metrics=metrics,
-                                   inputs=self._input_paths(name), cache_dir=self.store.root)
+                                   inputs=self._input_paths(name), cache_dir=self.store.root,
+                                   prepared=self.prepared(name), store=self.store)
                 stage.load().run(ctx)
                 metrics["seconds"] = round(time.time() - t0, 2)
         except (ConfigError, KeyboardInterrupt):
@@ -199,8 +219,8 @@ class Runner:
 
     def _input_paths(self, name: str) -> dict[str, Path]:
         paths = {i: self.store.path(i, self.fp(i)) for i in self.inputs_of(name)}
-        if name in ANSWERING and self.external_adapter is not None:
-            paths["adapter"] = self.external_adapter
+        if name in self.external:
+            paths[STAGES[name].external.name] = self.external[name]
         return paths
 
     def _publish(self, name: str, artifact: Path, report: dict[str, Any], started: float) -> None:

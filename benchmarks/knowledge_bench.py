@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from alchemy.train.plots import _pyplot
+from alchemy.eval.plots import _pyplot
 
 
 def _run(out: Path, steps: int, model: str, extra: list[str]) -> dict:

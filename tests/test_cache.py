@@ -166,3 +166,17 @@ def test_stale_spill_folders_in_engine_spill_dir_are_removed(tmp_path) -> None:
         holder.kill()
         holder.wait()
     assert not dead.exists() and live.is_dir() and work.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_stage_reads_an_input_s_figures_through_the_store(tmp_path) -> None:
+    from alchemy.context import StageContext
+
+    store = ArtifactStore(tmp_path / "cache")
+    with store.building("train", "abc", {}) as (_, metrics):
+        metrics["loss_curve"] = [[1, 2.5]]
+    art = store.path("train", "abc")
+    assert store.manifest_at(art) == store.manifest("train", "abc")
+    ctx = StageContext(cfg=None, out=tmp_path / "out", inputs={"train": art, "adapter": tmp_path},
+                       metrics={}, cache_dir=store.root, store=store)
+    assert ctx.input_metrics("train") == {"loss_curve": [[1, 2.5]]}
+    assert ctx.input_metrics("adapter") == {} and ctx.input_metrics("index") == {}  # no artifact

@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from alchemy.train.compare import SweepSummary, main, summarise
+from alchemy.eval.compare import SweepSummary, main, summarise
 
 
 def _job(root: Path, name: str, override: str, stages: dict | None) -> None:

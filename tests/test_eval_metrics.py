@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from alchemy.train.metrics import lcs_length, mean, rouge_l, token_f1, tokens
+from alchemy.eval.metrics import lcs_length, mean, rouge_l, token_f1, tokens
 
 
 def test_normalisation_drops_case_punctuation_and_articles() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("trl")
 
-from alchemy.train.export import ExportMismatchError, merge_and_verify  # noqa: E402
+from alchemy.export import ExportMismatchError, merge_and_verify  # noqa: E402
 from tests.test_train import LORA, TINY, TRAIN, _write_pairs  # noqa: E402
 
 PROMPTS = ["Who founded Acme?", "Where is Acme based?"]

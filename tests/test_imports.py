@@ -70,3 +70,24 @@ def test_libraries_never_import_the_layers_above() -> None:
         assert not up, f"{mod} imports {up}: errors live in alchemy.errors, contexts in alchemy.context"
     for floor in ("alchemy.errors", "alchemy.context"):
         assert not graph[floor], f"{floor} must import nothing of alchemy"
+
+
+def test_stages_share_code_through_lower_modules_only() -> None:
+    """A stage module imports no other stage module: what two stages share lives below them."""
+    graph = _graph()
+    for mod, deps in graph.items():
+        if mod.startswith("alchemy.stages."):
+            other = sorted(d for d in deps if d.startswith("alchemy.stages.") and d != mod)
+            assert not other, f"{mod} imports {other}: move what they share into a library module"
+
+
+def test_the_runner_names_no_stage() -> None:
+    """What the runner must know of a stage is declared in alchemy/stages/__init__.py."""
+    import re
+
+    from alchemy.stages import STAGES
+
+    text = (ROOT / "runner.py").read_text(encoding="utf-8")
+    for name in STAGES:
+        found = [n for n, line in enumerate(text.splitlines(), 1) if re.search(rf"\b{name}\b", line)]
+        assert not found, f"runner.py names the stage {name!r} (lines {found})"

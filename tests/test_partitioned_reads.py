@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from alchemy.eval import suite
+from alchemy.eval.suite import held_out_texts
 from alchemy.records import write_jsonl
 from alchemy.stages import StageContext
 from alchemy.stages.train import cpt_texts
-from alchemy.train import eval_suite
-from alchemy.train.eval_suite import held_out_texts
 from tests.conftest import compose_cfg
 
 
@@ -111,7 +111,7 @@ def test_eval_stage_reads_a_partitioned_clean_output(layouts, tmp_path, monkeypa
         side = {"loss": 1.0, "perplexity": 2.7}
         return {"base": side, "adapter": {**side, "loss": 0.9}}, []
 
-    monkeypatch.setattr(eval_suite, "evaluate_adapter", fake_evaluate)
+    monkeypatch.setattr(suite, "evaluate_adapter", fake_evaluate)
     cfg = compose_cfg("eval.text_samples=2", "eval.plots=false", "eval.questions=null",
                       "eval.general=false")
     out = tmp_path / "eval"

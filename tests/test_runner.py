@@ -111,3 +111,27 @@ def test_ignored_keys_nested_under_wildcards(make_cfg) -> None:
     with open_dict(cfg):
         cfg.source.jira.timeout_s = 99.0
     assert Runner(cfg, cfg.paths.cache_dir).fp("ingest") == base
+
+
+def test_stage_contract_validate_first_prepare_once(cfg_for, tmp_path, monkeypatch) -> None:
+    """validate of every planned stage before any work; prepare once, its result in run."""
+    import alchemy.stages.ingest as ingest
+    from alchemy.errors import ConfigError
+
+    calls, seen, pulled = [], [], {}
+    real_prepare, real_run = ingest.prepare, ingest.run
+
+    def prepare(cfg):
+        calls.append(real_prepare(cfg))
+        return pulled
+
+    prepare.__module__ = ingest.__name__  # a hook is a function of the stage's own module
+    monkeypatch.setattr(ingest, "prepare", prepare)
+    monkeypatch.setattr(ingest, "run", lambda ctx: seen.append(ctx.prepared) or real_run(ctx))
+    with pytest.raises(ConfigError, match="min_pairs"):  # synth's own check, ingest not synced
+        Runner(cfg_for("synth.min_pairs=5", "synth.max_pairs=2"), tmp_path / "r0")
+    assert calls == [] and not (tmp_path / "r0").exists()
+    runner = Runner(cfg_for(), tmp_path / "r1")
+    runner.run()
+    runner.fp("ingest")
+    assert len(calls) == 1 and len(seen) == 1 and seen[0] is pulled

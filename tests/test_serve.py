@@ -95,12 +95,16 @@ def test_unknown_paths_and_methods(server: str) -> None:
     assert err.value.code == 405
 
 
-def test_serve_settings_are_checked_before_any_stage(make_cfg) -> None:
-    from alchemy.stages.serve import fingerprint_extra
+def test_serve_settings_are_checked_before_any_stage(make_cfg, tmp_path) -> None:
+    from alchemy.runner import Runner
+    from alchemy.stages.serve import validate
 
-    fingerprint_extra(make_cfg())
+    validate(make_cfg())
     with pytest.raises(ConfigError, match="allow_remote"):
-        fingerprint_extra(make_cfg("serve.host=0.0.0.0"))
+        validate(make_cfg("serve.host=0.0.0.0"))
+    with pytest.raises(ConfigError, match="allow_remote"):  # by the runner, before any work
+        Runner(make_cfg("serve.host=0.0.0.0", "pipeline.stages=[serve]"), tmp_path / "run")
+    assert not (tmp_path / "run").exists() and not (tmp_path / "cache" / "ingest").exists()
     from alchemy.validate import validate
 
     with pytest.raises(ConfigError, match="serve.port"):

@@ -221,7 +221,7 @@ def test_train_adapter_writes_adapter(cache: Path, data: tuple[Path, Path], tmp_
 
 
 def test_eval_loss_adapter_beats_base(cache: Path, data: tuple[Path, Path], fitted) -> None:  # noqa: ANN001
-    from alchemy.train.evaluate import eval_loss
+    from alchemy.eval.loss import eval_loss
 
     adapter, metrics = fitted
     base = eval_loss(TINY, data[1], cache, device="cpu")

@@ -71,9 +71,16 @@ def test_chat_streams_and_keeps_the_conversation(adapter, capsys) -> None:  # no
     assert asked == ["Which port?"] and grounded[0]["content"] == "Which port?"
 
 
-def test_chat_is_never_a_cache_hit(make_cfg) -> None:  # noqa: ANN001
-    from alchemy.stages.infer import fingerprint_extra
+def test_chat_is_never_a_cache_hit(make_cfg, tmp_path) -> None:  # noqa: ANN001
+    from alchemy.runner import Runner
+    from alchemy.stages import STAGES
 
-    assert fingerprint_extra(make_cfg()) is None
-    chat_cfg = make_cfg("infer.chat=true")
-    assert fingerprint_extra(chat_cfg) != fingerprint_extra(chat_cfg)
+    assert not STAGES["infer"].is_live(make_cfg())
+    chat_cfg = make_cfg("infer.chat=true", "pipeline.stages=[infer]")
+    assert STAGES["infer"].is_live(chat_cfg)
+    runner = Runner(chat_cfg, tmp_path / "run")
+    fp = runner.fp("infer")
+    assert Runner(chat_cfg, tmp_path / "run").fp("infer") == fp  # a declared property, no clock
+    with runner.store.building("infer", fp, {}):
+        pass
+    assert runner.store.is_complete("infer", fp) and runner.plan()["infer"] == "run"

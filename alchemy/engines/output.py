@@ -22,12 +22,13 @@ from alchemy.records import write_jsonl
 from alchemy.sanitize import SanitizeContext, SanitizeStats
 
 log = logging.getLogger("alchemy")
-TRAIN, QUARANTINE = "train.jsonl", "quarantine.jsonl"
+CORPUS, QUARANTINE = "train.jsonl", "quarantine.jsonl"  # the clean corpus keeps its file name
 DROPPED, SAMPLE = "dropped.jsonl", "dropped_sample.jsonl"
 
 
 class Outputs:
-    """Streaming writer of train.jsonl, dropped.jsonl and dropped_sample.jsonl."""
+    """Streaming writer of the corpus (train.jsonl or its parts), dropped.jsonl and
+    dropped_sample.jsonl. ``train=False``: the engine writes the corpus itself (Spark)."""
 
     def __init__(self, out: Path, mode: str, sample: int, train: bool = True,
                  parts: Path | None = None, part_bytes: int = 128_000_000,
@@ -38,7 +39,7 @@ class Outputs:
         self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
         if parts is not None:
             parts.mkdir(parents=True, exist_ok=True)
-        self.train: Any = open(self._next_name(out), "wb", buffering=0) if train else None
+        self.corpus: Any = open(self._next_name(out), "wb", buffering=0) if train else None
         self.dropped = open(out / DROPPED, "w", encoding="utf-8")
         self.sample_path = out / SAMPLE
         self.sample = sample
@@ -48,23 +49,23 @@ class Outputs:
 
     def _next_name(self, out: Path) -> Path:
         if self.parts is None:
-            return out / TRAIN
+            return out / CORPUS
         self.part_no += 1
         return self.parts / f"part-{self.part_no - 1:05d}.jsonl"
 
     def keep_file(self, path: Path, lines: int) -> None:
         """Kept records already numbered and written as train.jsonl lines (a batch's file)."""
-        if self.train is not None:
+        if self.corpus is not None:
             self._roll()
             with open(path, "rb", buffering=0) as src:
-                self.written += append_file(src, self.train)
+                self.written += append_file(src, self.corpus)
         self.kept += lines
 
     def _roll(self) -> None:
         """Partitioned output starts a new part once this one holds ``part_bytes``."""
         if self.parts is not None and self.written >= self.part_bytes:
-            self.train.close()
-            self.train, self.written = open(self._next_name(self.parts), "wb", buffering=0), 0
+            self.corpus.close()
+            self.corpus, self.written = open(self._next_name(self.parts), "wb", buffering=0), 0
 
     def drop(self, rid: str, reason: str, source: str, path: str, p1: str | None,
              duplicate_of: str | None = None, similarity: float | None = None) -> None:
@@ -78,8 +79,8 @@ class Outputs:
             self.samples.append(sample_entry(rid, reason, source, path, p1, duplicate_of, similarity))
 
     def close(self) -> None:
-        if self.train is not None:
-            self.train.close()
+        if self.corpus is not None:
+            self.corpus.close()
         self.dropped.close()
         write_jsonl(self.sample_path, self.samples)
 

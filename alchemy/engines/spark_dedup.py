@@ -37,7 +37,7 @@ from alchemy.cleaning import dedup
 from alchemy.cleaning.dedup import resolve_near
 from alchemy.cleaning.options import CleanOptions
 from alchemy.cleaning.pipeline import ERROR, final_line
-from alchemy.engines.output import TRAIN, Outputs, append_file
+from alchemy.engines.output import CORPUS, Outputs, append_file
 from alchemy.sanitize import Numberer
 
 Fates = dict[str, tuple[str, str, int | None]]  # id -> (reason, duplicate of, matches)
@@ -304,7 +304,7 @@ def write(spark: Any, p1: Any, fate: Fates, outputs: Outputs, opts: CleanOptions
             try:
                 sampled = records.mapInArrow(_number_fn(numbers, dup, str(tmp), wanted), "value string")
                 texts = dict(json.loads(r.value) for r in sampled.collect())
-                with open(out / TRAIN, "wb", buffering=0) as fh:
+                with open(out / CORPUS, "wb", buffering=0) as fh:
                     for part in sorted(tmp.glob("part-*"), key=lambda p: int(p.name[5:])):
                         with open(part, "rb", buffering=0) as src:
                             append_file(src, fh)
@@ -317,7 +317,7 @@ def write(spark: Any, p1: Any, fate: Fates, outputs: Outputs, opts: CleanOptions
             if target is not None:
                 lines.write.mode("overwrite").text(target)
             else:  # the executors' files would not be readable here: stream the lines
-                with open(out / TRAIN, "w", encoding="utf-8") as fh:
+                with open(out / CORPUS, "w", encoding="utf-8") as fh:
                     for r in lines.toLocalIterator(prefetchPartitions=True):
                         fh.write(r.value + "\n")
         _drop(dropped, texts, outputs, opts)

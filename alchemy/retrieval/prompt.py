@@ -7,7 +7,13 @@ it learnt. Passages are trimmed best-first to ``max_context_tokens``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 from alchemy.retrieval.passages import Passage, trim
+
+Ground = Callable[[str], tuple[str, list[Passage]]]  # question -> (user message, passages)
 
 NOT_FOUND = "The sources do not say."
 # Passages, then the question, nothing else: on SmolLM2-135M an instruction before the
@@ -28,3 +34,23 @@ def cite(passages: list[Passage]) -> list[dict[str, str]]:
     """The sources a grounded answer came from, as shown to the user and in answer.json."""
     return [{"n": str(i), "id": p.id, "source": p.source, "title": p.title,
              "section": p.section, "url": p.url} for i, p in enumerate(passages, 1)]
+
+
+def grounding(retrieval: Any, mode: str, index_dir: Path, cache_dir: Path) -> Ground | None:
+    """``ground(question) -> (user message, passages)``, or None when answering closed-book.
+
+    ``retrieval`` is the run's retrieval settings, ``mode`` infer.retrieval or serve.retrieval:
+    auto grounds in the index at ``index_dir`` unless retrieval.method=none.
+    """
+    r = retrieval
+    if mode == "none" or r.method == "none":
+        return None
+    from alchemy.retrieval.index import Index
+
+    index = Index(index_dir, cache_dir)
+
+    def ground(question: str) -> tuple[str, list[Passage]]:
+        passages = [h.passage for h in index.search(question, r.k, r.rrf_k)]
+        return render(question, passages, r.max_context_tokens), passages
+
+    return ground

@@ -28,6 +28,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from alchemy.listing import list_files
 from alchemy.records import Quarantine, Record
 
 NAMES = ("jira", "confluence", "github", "git", "documents")
@@ -68,3 +69,19 @@ def get(name: str) -> ModuleType:
     if name not in NAMES:
         raise ValueError(f"unknown source {name!r}; valid sources: {', '.join(NAMES)}")
     return importlib.import_module(f"alchemy.sources.{name}")
+
+
+def source_listing(name: str, raw: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """(the source's files under ``raw``, [(path, reason)] of folders and links it skipped)."""
+    return list_files(raw, tuple(get(name).PATTERNS))
+
+
+def unread_files(name: str, raw: Path, files: list[Path]) -> list[Path]:
+    """Files in raw_dir that the source does not read (hidden files and folders aside): each
+    is reported, never skipped in silence. A source with ``REPORTS_UNREAD = False`` (git:
+    repositories hold anything) reports none."""
+    if not getattr(get(name), "REPORTS_UNREAD", True):
+        return []
+    read = set(files)
+    return sorted(p for p in raw.rglob("*") if p.is_file() and p not in read
+                  and not any(part.startswith(".") for part in p.relative_to(raw).parts))

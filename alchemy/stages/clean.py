@@ -17,11 +17,11 @@ from omegaconf import DictConfig
 
 from alchemy.engines import select_engine
 from alchemy.records import Quarantine
+from alchemy.sources import source_listing, unread_files
 from alchemy.stages import StageContext
-from alchemy.stages.ingest import source_listing, unread_files
 
 
-def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
+def fingerprint(cfg: DictConfig, prepared: None) -> dict[str, Any]:
     """Only the output layout, and only when it is not the default single file."""
     if cfg.engine.get("output", "single") == "single":
         return {}

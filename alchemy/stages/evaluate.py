@@ -29,26 +29,24 @@ FIGURES = [("fact accuracy (closed-book)", "fact_accuracy", True),
            ("ROUGE-L", "rouge_l", True)]
 
 
-def fingerprint_extra(cfg: Any) -> str | None:
-    """Check the questions file before any stage runs (ranges: alchemy/validate.py); hash it."""
+def validate(cfg: Any) -> None:
+    """The questions file reads (ranges: alchemy/validate.py)."""
     from alchemy.eval.questions import QuestionsError, load_questions
 
-    ev = cfg.eval
-    if not ev.questions:
-        return None
-    try:
-        load_questions(ev.questions)
-    except QuestionsError as exc:
-        raise ConfigError(f"eval.questions: {exc}") from None
-    return hash_file(Path(ev.questions))
+    if cfg.eval.questions:
+        try:
+            load_questions(cfg.eval.questions)
+        except QuestionsError as exc:
+            raise ConfigError(f"eval.questions: {exc}") from None
 
 
-def _train_curve(train_artifact: Path) -> list:
-    try:
-        manifest = json.loads((train_artifact / "MANIFEST.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return []
-    return manifest.get("metrics", {}).get("loss_curve") or []
+def fingerprint(cfg: Any, prepared: None) -> str | None:
+    """The questions file's contents (its name is in the eval subtree)."""
+    return hash_file(Path(cfg.eval.questions)) if cfg.eval.questions else None
+
+
+def _train_curve(ctx: StageContext) -> list:
+    return ctx.input_metrics("train").get("loss_curve") or []
 
 
 def _table(base: dict, tuned: dict, recall: float | None, k: int,
@@ -135,8 +133,8 @@ def _facts(ctx: StageContext) -> tuple[Any, Any]:
 
 def run(ctx: StageContext) -> None:
     from alchemy.eval.facts import samples, score_side, write_samples
-    from alchemy.train.eval_suite import evaluate_adapter, held_out_texts
-    from alchemy.train.plots import eval_plot, loss_plot
+    from alchemy.eval.plots import eval_plot, loss_plot
+    from alchemy.eval.suite import evaluate_adapter, held_out_texts
 
     cfg, ev = ctx.cfg, ctx.cfg.eval
     synth = ctx.inputs["synth"]
@@ -172,6 +170,6 @@ def run(ctx: StageContext) -> None:
     (ctx.out / "eval.json").write_text(json.dumps(ctx.metrics, indent=2), encoding="utf-8")
     write_samples(ctx.out / "eval_samples.jsonl", held)
     if ev.plots:
-        loss_plot(_train_curve(ctx.inputs["train"]), ctx.out / "loss.png")
+        loss_plot(_train_curve(ctx), ctx.out / "loss.png")
         eval_plot(base, tuned, ctx.out / "eval.png")
     _table(base, tuned, recall, cfg.retrieval.k, ctx.metrics.get("facts"))

@@ -25,8 +25,8 @@ def _opt(ctx: StageContext, key: str, default):  # noqa: ANN001, ANN202 - any co
 
 
 def run(ctx: StageContext) -> None:
-    from alchemy.stages.infer import adapter_model_cfg
-    from alchemy.train.export import merge_and_verify
+    from alchemy.export import merge_and_verify
+    from alchemy.train.loading import adapter_model_cfg
 
     adapter = ctx.inputs["train"] / "adapter"
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)

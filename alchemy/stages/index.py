@@ -14,7 +14,7 @@ from alchemy.records import read_corpus
 from alchemy.stages import ConfigError, StageContext
 
 
-def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
+def validate(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     """Check the retrieval settings before any stage runs (exit 2 with the key's name)."""
     from alchemy.retrieval.index import METHODS
 

@@ -7,32 +7,15 @@ put after its ``retrieval.k`` best passages, the same prompt the eval and serve 
 sources are printed under the answer and kept in answer.json. The adapter is loaded onto the
 base without merging. ``infer.compare=true`` also answers with
 the base model and prints both side by side; ``infer.chat=true`` opens an interactive chat
-with streamed tokens (a chat is never a cache hit: see :func:`fingerprint_extra`).
+with streamed tokens (a chat is live input: the stage is declared ``live_when="infer.chat"``,
+so a chat always runs, never a cache hit).
 """
 
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
-from typing import Any
-
-from omegaconf import OmegaConf
 
 from alchemy.stages import StageContext
-
-
-def adapter_model_cfg(adapter: Path, fallback):
-    """The base model an adapter was trained on (alchemy_model.json), else the configured one."""
-    spec = adapter / "alchemy_model.json"
-    if spec.is_file():
-        return OmegaConf.create(json.loads(spec.read_text(encoding="utf-8")))
-    return fallback
-
-
-def fingerprint_extra(cfg) -> str | None:  # noqa: ANN001 - the run's DictConfig
-    """A chat session is live input: make each one its own (uncached) run."""
-    return f"chat-{time.time_ns()}" if cfg.infer.chat else None
 
 
 def _side_by_side(prompt: str, base: str, tuned: str) -> None:
@@ -44,26 +27,6 @@ def _side_by_side(prompt: str, base: str, tuned: str) -> None:
     table.add_column("base + adapter", overflow="fold", ratio=1)
     table.add_row(base, tuned)
     Console().print(table)
-
-
-def grounding(ctx: StageContext, mode: str | None = None) -> Any:
-    """``ground(question) -> (user message, passages)``, or None when answering closed-book.
-
-    ``mode`` is infer.retrieval (or serve.retrieval): auto grounds unless retrieval.method=none.
-    """
-    r = ctx.cfg.retrieval
-    if (mode or ctx.cfg.infer.retrieval) == "none" or r.method == "none":
-        return None
-    from alchemy.retrieval.index import Index
-    from alchemy.retrieval.prompt import render
-
-    index = Index(ctx.inputs["index"], ctx.cache_dir)
-
-    def ground(question: str) -> tuple[str, list]:
-        passages = [h.passage for h in index.search(question, r.k, r.rrf_k)]
-        return render(question, passages, r.max_context_tokens), passages
-
-    return ground
 
 
 def print_sources(passages: list) -> None:
@@ -87,14 +50,15 @@ def _no_question(ctx: StageContext) -> None:
 
 
 def run(ctx: StageContext) -> None:
-    from alchemy.retrieval.prompt import cite
+    from alchemy.retrieval.prompt import cite, grounding
     from alchemy.train.generate import answer, chat
+    from alchemy.train.loading import adapter_model_cfg
 
     inf = ctx.cfg.infer
     if not inf.chat and not inf.prompt:
         _no_question(ctx)
         return
-    ground = grounding(ctx)
+    ground = grounding(ctx.cfg.retrieval, inf.retrieval, ctx.inputs["index"], ctx.cache_dir)
     adapter = ctx.inputs.get("adapter") or ctx.inputs["train"] / "adapter"
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)
     gen = dict(max_new_tokens=inf.max_new_tokens, repetition_penalty=inf.repetition_penalty)

@@ -4,11 +4,12 @@ Exports already on disk are not copied: the stage records an inventory of the fi
 fingerprint covers their contents, so changed exports mean a new clean/synth downstream.
 
 Live sources (a Jira/Confluence ``url``, GitHub ``repos``) and git repositories go through a
-mirror under ``<cache_dir>/ingest_state/<source>/`` (see alchemy/sources/live/). Computing
-the fingerprint syncs the mirror (incrementally: only what changed upstream is fetched), and
-the fingerprint covers the mirror's contents. So every run asks the server what changed, and
-the stage and everything downstream are cache hits exactly when nothing did. The artifact
-gets the mirror's files (hard links), marked ``"in_artifact": true`` in inventory.json.
+mirror under ``<cache_dir>/ingest_state/<source>/`` (see alchemy/sources/live/). ``prepare``
+syncs the mirror (incrementally: only what changed upstream is fetched) before the fingerprint
+is computed, and the fingerprint covers the mirror's contents. So every run asks the server
+what changed, and the stage and everything downstream are cache hits exactly when nothing
+did. The artifact gets the mirror's files (hard links), marked ``"in_artifact": true`` in
+inventory.json.
 """
 
 from __future__ import annotations
@@ -22,13 +23,11 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from alchemy import sources
-from alchemy.cache import fingerprint, hash_tree, private_dir
-from alchemy.listing import list_files
-from alchemy.sources import live
+from alchemy.cache import hash_tree, private_dir
+from alchemy.sources import live, source_listing, unread_files
 from alchemy.stages import ConfigError, StageContext
 
 log = logging.getLogger("alchemy")
-_PULLED: dict[str, live.Pulled] = {}  # this process's latest sync, by (state root, source, cfg)
 
 
 def enabled_sources(cfg: DictConfig) -> dict[str, DictConfig]:
@@ -51,24 +50,8 @@ def _raw_dir(name: str, scfg: DictConfig) -> Path:
     return raw.resolve()
 
 
-def source_listing(name: str, raw: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """(the source's files under ``raw``, [(path, reason)] of folders and links it skipped)."""
-    return list_files(raw, tuple(sources.get(name).PATTERNS))
-
-
 def source_files(name: str, raw: Path) -> list[Path]:
     return source_listing(name, raw)[0]
-
-
-def unread_files(name: str, raw: Path, files: list[Path]) -> list[Path]:
-    """Files in raw_dir that the source does not read (hidden files and folders aside): each
-    is reported, never skipped in silence. A source with ``REPORTS_UNREAD = False`` (git:
-    repositories hold anything) reports none."""
-    if not getattr(sources.get(name), "REPORTS_UNREAD", True):
-        return []
-    read = set(files)
-    return sorted(p for p in raw.rglob("*") if p.is_file() and p not in read
-                  and not any(part.startswith(".") for part in p.relative_to(raw).parts))
 
 
 def by_extension(paths: list[Path]) -> dict[str, int]:
@@ -97,22 +80,30 @@ def sync(cfg: DictConfig, name: str, scfg: DictConfig) -> live.Pulled:
         from alchemy.errors import StageFailed
 
         raise StageFailed(f"stage 'ingest' failed: {exc}") from None
-    _PULLED[_memo_key(cfg, name, plain)] = pulled
     figures = ", ".join(f"{k} {v}" for k, v in pulled.figures.items())
     log.info("ingest: %s synced (%s)", name, figures)
     return pulled
 
 
-def _memo_key(cfg: DictConfig, name: str, plain: Any) -> str:
-    return fingerprint([str(state_root(cfg)), name, plain])
+def validate(cfg: DictConfig) -> None:
+    """A source is selected, and each one read from disk has its folder (exit 2 otherwise)."""
+    for name, scfg in enabled_sources(cfg).items():
+        if not live.mirrored(name, scfg):
+            _raw_dir(name, scfg)
 
 
-def fingerprint_extra(cfg: DictConfig) -> dict[str, Any]:
-    """Per source: the mirror's digest after a sync, or where exports are and their hash."""
+def prepare(cfg: DictConfig) -> dict[str, live.Pulled]:
+    """Sync every mirrored source (a live pull, a git fetch): {source: what was pulled}."""
+    return {name: sync(cfg, name, scfg) for name, scfg in enabled_sources(cfg).items()
+            if live.mirrored(name, scfg)}
+
+
+def fingerprint(cfg: DictConfig, pulled: dict[str, live.Pulled]) -> dict[str, Any]:
+    """Per source: the mirror's digest after the sync, or where exports are and their hash."""
     extra: dict[str, Any] = {}
     for name, scfg in enabled_sources(cfg).items():
         if live.mirrored(name, scfg):
-            extra[name] = {"mirror": sync(cfg, name, scfg).digest()}
+            extra[name] = {"mirror": pulled[name].digest()}
         else:
             raw = _raw_dir(name, scfg)
             extra[name] = {"raw_dir": str(raw), "state": hash_tree(source_files(name, raw), raw)}
@@ -128,8 +119,7 @@ def run(ctx: StageContext) -> None:
     unsupported: dict[str, dict[str, int]] = {}
     for name, scfg in enabled_sources(ctx.cfg).items():
         if live.mirrored(name, scfg):
-            key = _memo_key(ctx.cfg, name, OmegaConf.to_container(scfg, resolve=True))
-            pulled = _PULLED.get(key) or sync(ctx.cfg, name, scfg)
+            pulled = (ctx.prepared or {}).get(name) or sync(ctx.cfg, name, scfg)  # run alone: sync
             dest = ctx.out / "raw" / name
             files = sorted(f for prefix, mirror in pulled.mirrors
                            for f in mirror.export_to(dest / prefix if prefix else dest))

@@ -13,7 +13,7 @@ import ipaddress
 from alchemy.stages import ConfigError, StageContext
 
 
-def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
+def validate(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     """Check the serve settings before any stage runs (exit 2 with the key's name)."""
     s = cfg.serve  # serve.port's range: alchemy/validate.py
     if not 1 <= s.max_tokens <= s.limit_max_tokens:
@@ -28,15 +28,15 @@ def fingerprint_extra(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
 
 
 def run(ctx: StageContext) -> None:
+    from alchemy.retrieval.prompt import grounding
     from alchemy.serve.app import Engine, make_server
-    from alchemy.stages.infer import adapter_model_cfg, grounding
-    from alchemy.train.loading import load_for_inference
+    from alchemy.train.loading import adapter_model_cfg, load_for_inference
 
     s = ctx.cfg.serve
     adapter = ctx.inputs.get("adapter") or ctx.inputs["train"] / "adapter"
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)
     model, tokenizer, device = load_for_inference(model_cfg, ctx.cache_dir, adapter)
-    ground = grounding(ctx, s.retrieval)
+    ground = grounding(ctx.cfg.retrieval, s.retrieval, ctx.inputs["index"], ctx.cache_dir)
     penalty = ctx.cfg.retrieval.repetition_penalty if ground else ctx.cfg.infer.repetition_penalty
     engine = Engine(model, tokenizer, device, s.model_name, ground, penalty)
     server = make_server(engine, s.host, s.port, s.max_tokens, s.limit_max_tokens)

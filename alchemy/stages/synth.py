@@ -24,7 +24,7 @@ GENERATORS = ("offline", "litellm")
 MAX_LISTED = 1000  # record ids listed in report.json (records that gave no pair)
 
 
-def fingerprint_extra(cfg: Any) -> None:
+def validate(cfg: Any) -> None:
     """Check the synth config before any stage runs (exit 2 with the key's name)."""
     from alchemy.synth.prompts import check_template
 

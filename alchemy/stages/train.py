@@ -14,7 +14,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from alchemy.cache import fingerprint, held
+from alchemy import cache
+from alchemy.cache import held
 from alchemy.stages import StageContext
 
 # Keys that change neither the weights nor where a resumed run should pick up.
@@ -30,7 +31,7 @@ def checkpoint_key(ctx: StageContext) -> str:
         "train": {k: v for k, v in train.items() if k not in _NOT_IN_KEY},
         "inputs": {name: path.name for name, path in sorted(ctx.inputs.items())},
     }
-    return fingerprint(payload)
+    return cache.fingerprint(payload)
 
 
 def cpt_texts(ctx: StageContext) -> list[str]:

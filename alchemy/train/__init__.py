@@ -1,4 +1,6 @@
-"""Model training: model resolution, chat templates, LoRA/SFT, evaluation and generation.
+"""Model training: model resolution and loading, chat templates, LoRA/SFT + CPT, generation.
+
+Evaluation lives in :mod:`alchemy.eval`, the merged export in :mod:`alchemy.export`.
 
 Import the submodules (``alchemy.train.sft`` ...) directly: they pull in torch and transformers,
 which the data stages and ``alchemy --help`` must not pay for. This package file stays light.
@@ -8,7 +10,6 @@ __all__ = [
     "chat_templates",
     "data",
     "device",
-    "evaluate",
     "generate",
     "loading",
     "models",

@@ -6,11 +6,14 @@ same model and the same chat template.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from omegaconf import OmegaConf
 
 from alchemy.train.device import pick_device, pick_precision, torch_dtype
 from alchemy.train.models import resolve_model
@@ -54,3 +57,11 @@ def load_for_inference(
     model.to(device)
     model.eval()
     return model, tokenizer, device
+
+
+def adapter_model_cfg(adapter: Path, fallback: Any) -> Any:
+    """The base model an adapter was trained on (alchemy_model.json), else the configured one."""
+    spec = adapter / "alchemy_model.json"
+    if spec.is_file():
+        return OmegaConf.create(json.loads(spec.read_text(encoding="utf-8")))
+    return fallback

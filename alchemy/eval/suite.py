@@ -15,18 +15,18 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
+from alchemy.eval.loss import chat_loss, text_loss
+from alchemy.eval.metrics import mean, rouge_l, token_f1
 from alchemy.records import read_corpus
 from alchemy.train.data import read_chats, source_ids
-from alchemy.train.evaluate import chat_loss, text_loss
 from alchemy.train.generate import generate_batch
 from alchemy.train.loading import load_for_inference
-from alchemy.train.metrics import mean, rouge_l, token_f1
 
 log = logging.getLogger(__name__)
 
 
 def held_out_texts(clean_dir: Path | None, sft_train: Path, sft_eval: Path, limit: int) -> list[str]:
-    """Texts of documents that fed only the eval split: SFT (and CPT, see sft.py) never saw them.
+    """Texts of documents that fed only the eval split: SFT (and CPT, see train/sft.py) never saw them.
 
     The clean corpus is streamed through ``read_corpus`` (train.jsonl, or the part files of
     ``train/`` with engine.output=partitioned) and reading stops at ``limit`` texts.

@@ -105,7 +105,7 @@ def summarise(sweep_dir: Path) -> list[dict[str, Any]]:
 
 
 def _plot(rows: list[dict[str, Any]], path: Path) -> None:
-    from alchemy.train.plots import _pyplot
+    from alchemy.eval.plots import _pyplot
 
     ranked = [r for r in rows if r.get("rank")]
     plt = _pyplot()
@@ -131,7 +131,7 @@ except ImportError:  # pragma: no cover
 
 
 class SweepSummary(Callback):  # type: ignore[misc]
-    """``hydra.callbacks.sweep_summary._target_: alchemy.train.compare.SweepSummary``."""
+    """``hydra.callbacks.sweep_summary._target_: alchemy.eval.compare.SweepSummary``."""
 
     def on_multirun_end(self, config: Any, **_kw: Any) -> None:
         try:
