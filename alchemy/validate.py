@@ -80,6 +80,26 @@ RULES: list[Rule] = [
 PAIRS = [("clean.min_chars", "clean.max_chars"), ("synth.min_pairs", "synth.max_pairs")]
 
 
+def _near_dup(cfg: DictConfig) -> str | None:
+    near = cfg.clean.near_dup
+    if not near.enabled:
+        return None
+    from alchemy.cleaning.options import lsh_setup
+
+    try:
+        lsh_setup(float(near.threshold), int(near.num_perm), int(near.seed))
+    except ValueError as exc:
+        return str(exc)
+    if near.bands and near.rows and near.bands * near.rows > near.num_perm:
+        return (f"clean.near_dup.bands x clean.near_dup.rows ({near.bands * near.rows}) exceeds "
+                f"clean.near_dup.num_perm ({near.num_perm})")
+    return None
+
+
+# checks across keys, or of what a value must parse as: each returns the problem (naming the key)
+CHECKS: list[Callable[[DictConfig], str | None]] = [_near_dup]
+
+
 def _resolve(cfg: DictConfig) -> None:
     try:
         OmegaConf.to_container(cfg, resolve=True)
@@ -119,3 +139,7 @@ def validate(cfg: DictConfig) -> None:
         a, b = OmegaConf.select(cfg, lo, default=None), OmegaConf.select(cfg, hi, default=None)
         if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a > b:
             raise ConfigError(f"{lo}={a} is above {hi}={b}")
+    for check in CHECKS:
+        problem = check(cfg)
+        if problem:
+            raise ConfigError(problem)

@@ -16,6 +16,7 @@ from alchemy.engines import select_engine
 from alchemy.engines.spill import merge_runs, write_run
 from alchemy.runner import Runner
 from alchemy.stages import ConfigError
+from tests.conftest import compose_cfg
 
 POISON = "sanitizer.rules=[{type:POISON,pattern:POISON-PILL,group:3}]"
 FILES = ("train.jsonl", "quarantine.jsonl", "dropped.jsonl", "dropped_sample.jsonl")
@@ -190,7 +191,8 @@ def test_spark_parse_batches_keep_their_schema_without_records(tmp_path) -> None
     (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
     units = pa.RecordBatch.from_pylist([{"source": "jira", "path": str(tmp_path / "broken.json"),
                                          "whole_dir": False, "content": None}])
-    fn = _parse_fn({"jira": {"raw_dir": str(tmp_path)}}, clean_options({"near_dup": {"enabled": False}}))
+    opts = clean_options(compose_cfg("clean.near_dup.enabled=false").clean)
+    fn = _parse_fn({"jira": {"raw_dir": str(tmp_path)}}, opts)
     batches = list(fn(iter([units])))
     assert batches and all(b.schema.field("id").type == pa.string() for b in batches)
     rows = [r for b in batches for r in b.to_pylist()]
