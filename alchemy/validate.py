@@ -3,22 +3,51 @@
 Three kinds, in order: every interpolation resolves (``${oc.env:UNSET}``, a missing key or a
 self-reference is a config error, not a traceback); no key the schema does not know (Hydra's
 ``+key=value`` adds one silently to a typed section; free-form mappings such as
-``engine.conf`` take anything); numbers within their ranges (``clean.near_dup.threshold=7``
-would otherwise be accepted, or fail only after ingest ran).
+``engine.conf`` take anything); numbers within their ranges and choice settings among their
+choices (``clean.near_dup.threshold=7`` or ``sanitizer.mode=hide`` would otherwise be
+accepted, or fail only after ingest ran); then CHECKS across keys.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from collections.abc import Callable
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from alchemy.engines import ENGINES, OUTPUTS
 from alchemy.errors import ConfigError
 
-Rule = tuple[str, Callable[[Any], bool], str]
+Rule = tuple[str, Callable[[Any], bool], object]  # key, test, what the value must be
+
+
+class OneOf:
+    """A choice setting's legal values: a tuple, or ``"module:NAME"`` of the tuple in the module
+    that acts on the value (imported only when checked: a run's start stays light)."""
+
+    def __init__(self, names: tuple[str, ...] | str, lower: bool = False) -> None:
+        self._names, self.lower = names, lower  # lower: the code lower-cases the value first
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        if isinstance(self._names, str):
+            module, _, attr = self._names.partition(":")
+            return tuple(getattr(importlib.import_module(module), attr))
+        return tuple(self._names)
+
+    def __call__(self, value: Any) -> bool:
+        return (str(value).lower() if self.lower else value) in self.names
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(self.names)
+
+
+def _choice(key: str, names: tuple[str, ...] | str, lower: bool = False) -> Rule:
+    test = OneOf(names, lower)
+    return key, test, test
 
 
 def _ge(n: float) -> Callable[[Any], bool]:
@@ -31,6 +60,8 @@ def _between(lo: float, hi: float, open_lo: bool = False) -> Callable[[Any], boo
 
 # key, test (skipped when the value is null), what the value must be
 RULES: list[Rule] = [
+    _choice("engine.name", ENGINES),
+    _choice("engine.output", OUTPUTS),
     ("engine.workers", _ge(1), ">= 1 (or null: every core)"),
     ("engine.batch_bytes", _ge(1), ">= 1"),
     ("engine.spill_bytes", _ge(1), ">= 1"),
@@ -96,8 +127,16 @@ def _near_dup(cfg: DictConfig) -> str | None:
     return None
 
 
+def _remote_output(cfg: DictConfig) -> str | None:
+    scheme = str(cfg.engine.output_dir or "").split("://")[0]
+    if scheme not in ("", "file") and cfg.engine.name != "spark":
+        return (f"engine.output_dir: s3a:// and hdfs:// outputs need engine=spark "
+                f"(engine.name={cfg.engine.name})")
+    return None
+
+
 # checks across keys, or of what a value must parse as: each returns the problem (naming the key)
-CHECKS: list[Callable[[DictConfig], str | None]] = [_near_dup]
+CHECKS: list[Callable[[DictConfig], str | None]] = [_near_dup, _remote_output]
 
 
 def _resolve(cfg: DictConfig) -> None:
@@ -131,7 +170,13 @@ def validate(cfg: DictConfig) -> None:
                           " so nothing would read them; check the spelling")
     for key, ok, must in RULES:
         value = OmegaConf.select(cfg, key, default=None)
-        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        if value is None:
+            continue
+        if isinstance(ok, OneOf):
+            if not ok(value):
+                raise ConfigError(f"{key}={value!r}: must be {must}")
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             continue
         if not ok(value):
             raise ConfigError(f"{key}={value}: must be {must}")
