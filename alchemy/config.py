@@ -378,6 +378,14 @@ class AlchemyConfig:
     pipeline: PipelineConfig = field(default_factory=PipelineConfig)
 
 
+def schema_dict(schema: type, **values: Any) -> dict[str, Any]:
+    """One section of the run config as plain data: every key of ``schema`` with its default
+    (this module is their one owner) and ``values`` merged on, type-checked. For callers of the
+    stages' library functions outside a run (tests, benchmarks): a run passes cfg.<section>."""
+    merged = OmegaConf.merge(OmegaConf.structured(schema), values)
+    return OmegaConf.to_container(merged, resolve=True)  # type: ignore[return-value]
+
+
 def register_configs(recipes_dir: Path = RECIPES_DIR) -> None:
     """Register the schema and every recipe with Hydra's ConfigStore (idempotent)."""
     cs = ConfigStore.instance()

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig, open_dict
 
 from alchemy.config import CONF_DIR, register_configs
 
@@ -21,13 +20,6 @@ def compose_cfg(*overrides: str) -> DictConfig:
     register_configs()
     with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
         return compose("config", overrides=list(overrides))
-
-
-def schema_dict(schema: type, **values: Any) -> dict[str, Any]:
-    """One section of the run config as plain data: every key of its schema dataclass
-    (alchemy/config.py, the one owner of defaults) with ``values`` merged on, type-checked.
-    For functions that take a section (train_adapter, SanitizeContext, a source's parser)."""
-    return OmegaConf.to_container(OmegaConf.merge(OmegaConf.structured(schema), values))  # type: ignore[return-value]
 
 
 @pytest.fixture

@@ -16,11 +16,11 @@ from alchemy.cleaning.options import CleanOptions, clean_options, lsh_setup
 from alchemy.cleaning.pipeline import phase1_batch, prepare
 from alchemy.cleaning.quality import language, quality_reason, repeated_line_ratio
 from alchemy.cleaning.text import exact_key
-from alchemy.config import CleanConfig
+from alchemy.config import CleanConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext
 from alchemy.validate import validate
-from tests.conftest import compose_cfg, schema_dict
+from tests.conftest import compose_cfg
 
 TEXT = ("The ledger service stores journal entries in PostgreSQL and the gateway retries "
         "every request twice before it gives up and pages the on-call engineer")

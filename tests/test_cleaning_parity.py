@@ -26,11 +26,10 @@ from alchemy.cleaning.options import CleanOptions, clean_options, lsh_setup
 from alchemy.cleaning.pipeline import _masked_key, encode, phase1_batch
 from alchemy.cleaning.quality import char_counts, quality_reason, repeated_line_ratio
 from alchemy.cleaning.text import exact_key, normalise
-from alchemy.config import CleanConfig
+from alchemy.config import CleanConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext
 from alchemy.sanitize.tokens import CLOSE, OPEN, render, token
-from tests.conftest import schema_dict
 
 OPTS = clean_options(schema_dict(CleanConfig))  # the default clean settings, as the engines get them
 

@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("trl")
 
-from alchemy.config import LoraConfig, ModelConfig, TrainConfig  # noqa: E402
+from alchemy.config import LoraConfig, ModelConfig, TrainConfig, schema_dict  # noqa: E402
 from alchemy.train import models  # noqa: E402
 from alchemy.train.chat_templates import (  # noqa: E402
     check_template,
@@ -22,7 +22,6 @@ from alchemy.train.chat_templates import (  # noqa: E402
 )
 from alchemy.train.data import read_chats  # noqa: E402
 from alchemy.train.device import pick_device, pick_precision  # noqa: E402
-from tests.conftest import schema_dict  # noqa: E402
 
 # Sections of the run config built from the schema (alchemy/config.py), as the stage passes them
 TINY = schema_dict(ModelConfig, name="tiny-random", path="tiny-random", random_init=True,
