@@ -109,6 +109,16 @@ class EngineConfig:
 
 
 @dataclass
+class SanitizerRule:
+    """One extra detector in sanitizer.rules."""
+
+    type: str = "???"  # the placeholder's type, UPPER_CASE: EMPLOYEE_ID gives <EMPLOYEE_ID_1>
+    pattern: str = "???"  # a regex, e.g. 'EMP-\\d{6}'
+    family: str = "secret"  # secret | pii: on and off with sanitizer.secrets / sanitizer.pii
+    group: int = 0  # the regex group that is the value (0: the whole match)
+
+
+@dataclass
 class SanitizerConfig:
     enabled: bool = True
     mode: str = "mask"  # mask | redact | drop_record
@@ -123,7 +133,7 @@ class SanitizerConfig:
     stable_placeholders: bool = True  # a value keeps its <TYPE_n> across runs (keyed book in the cache)
     allowlist: list[str] = field(default_factory=list)  # regexes whose matches are never masked
     allow_values: list[str] = field(default_factory=list)  # exact values never masked
-    rules: list[dict[str, Any]] = field(default_factory=list)  # extra {type, pattern, family, group}
+    rules: list[SanitizerRule] = field(default_factory=list)  # extra detectors (SanitizerRule)
     skip_types: list[str] = field(default_factory=list)  # detector types to switch off, e.g. [IP]
     ip_allow: list[str] = field(default_factory=list)  # networks never masked, e.g. [10.0.0.0/8]
     leak_gate: str = "auto"  # auto | kingfisher | detect-secrets | self | none

@@ -16,7 +16,7 @@ from alchemy.cleaning.options import CleanOptions, clean_options, lsh_setup
 from alchemy.cleaning.pipeline import phase1_batch, prepare
 from alchemy.cleaning.quality import language, quality_reason, repeated_line_ratio
 from alchemy.cleaning.text import exact_key
-from alchemy.config import CleanConfig, schema_dict
+from alchemy.config import CleanConfig, SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext
 from alchemy.validate import validate
@@ -156,8 +156,8 @@ def test_prepare_replaces_lone_surrogates() -> None:
 
 
 def test_phase1_batch_quarantines_a_poisoned_record() -> None:
-    ctx = SanitizeContext({"key_env": "", "leak_gate": "none",
-                           "rules": [{"type": "POISON", "pattern": "POISON-PILL", "group": 3}]})
+    ctx = SanitizeContext(schema_dict(SanitizerConfig, key_env="", leak_gate="none",
+                                      rules=[{"type": "POISON", "pattern": "POISON-PILL", "group": 3}]))
     from alchemy.cleaning.pipeline import encode
 
     rows = [encode(Record("a:1", "a", "x", "", TEXT)),

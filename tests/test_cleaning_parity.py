@@ -26,7 +26,7 @@ from alchemy.cleaning.options import CleanOptions, clean_options, lsh_setup
 from alchemy.cleaning.pipeline import _masked_key, encode, phase1_batch
 from alchemy.cleaning.quality import char_counts, quality_reason, repeated_line_ratio
 from alchemy.cleaning.text import exact_key, normalise
-from alchemy.config import CleanConfig, schema_dict
+from alchemy.config import CleanConfig, SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext
 from alchemy.sanitize.tokens import CLOSE, OPEN, render, token
@@ -175,7 +175,8 @@ def _reference_phase1(ctx: SanitizeContext, opts: CleanOptions, rows: list[str])
 def test_phase1_batch_matches_the_plain_steps(enabled: bool) -> None:
     bands, rows_, a, b = lsh_setup(0.8, 128, 1)
     opts = replace(OPTS, bands=bands, rows=rows_, perm_a=a, perm_b=b, min_chars=10, min_words=3)
-    ctx = SanitizeContext({"enabled": enabled, "key_env": "", "leak_gate": "none"}, ["Ann Lee"], key=b"k")
+    scfg = schema_dict(SanitizerConfig, enabled=enabled, key_env="", leak_gate="none")
+    ctx = SanitizeContext(scfg, ["Ann Lee"], key=b"k")
     r = random.Random(6)
     tails = ["", " Mail ann.lee@example.com or call +44 20 7946 0000.", "\n\nBest regards,\nAnn"]
     texts = [t + r.choice(tails) for t in _texts(6, 300)]

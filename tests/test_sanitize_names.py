@@ -10,12 +10,13 @@ import json
 import unicodedata
 from pathlib import Path
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import Sanitizer, collect_people
 from alchemy.sanitize.names import handle_aliases
 from alchemy.sources.git import parse_file
 
-CFG = {"key_env": "", "leak_gate": "none"}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
 AUTHORS = ["travis", "unknown", "Max Mustermann", "Can Ibanoglu", "Ada Bare", "Jan Kowalski",
            "New Comer", "Kenneth Reitz", "Matthew Other"]
 
