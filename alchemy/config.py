@@ -8,6 +8,7 @@ found from any working directory.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ class JiraSource:
     sync: str = "incremental"  # incremental | full | offline (live pulls)
     timeout_s: float = 30.0
     retries: int = 5
+    max_wait_s: float = 900.0  # longest wait for a rate-limit reset before giving up
     base_url: str | None = None  # for issue links when exports lack "self"
 
 
@@ -52,6 +54,7 @@ class ConfluenceSource:
     sync: str = "incremental"
     timeout_s: float = 30.0
     retries: int = 5
+    max_wait_s: float = 900.0
     base_url: str | None = None
 
 
@@ -394,6 +397,14 @@ def schema_dict(schema: type, **values: Any) -> dict[str, Any]:
     stages' library functions outside a run (tests, benchmarks): a run passes cfg.<section>."""
     merged = OmegaConf.merge(OmegaConf.structured(schema), values)
     return OmegaConf.to_container(merged, resolve=True)  # type: ignore[return-value]
+
+
+def source_options(name: str, **values: Any) -> dict[str, Any]:
+    """Source ``name``'s parser options as the engines pass them (``source.<name>`` as plain
+    data: every key of its schema) with ``values`` merged on; outside a run: tests, benchmarks."""
+    optional = typing.get_type_hints(SourcesConfig)[name]  # e.g. JiraSource | None
+    schema = next(t for t in typing.get_args(optional) if t is not type(None))
+    return schema_dict(schema, **values)
 
 
 def register_configs(recipes_dir: Path = RECIPES_DIR) -> None:

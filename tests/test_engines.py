@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from alchemy.config import ROOT
+from alchemy.config import ROOT, source_options
 from alchemy.engines import select_engine
 from alchemy.engines.spill import merge_runs, write_run
 from alchemy.runner import Runner
@@ -201,7 +201,7 @@ def test_spark_parse_batches_keep_their_schema_without_records(tmp_path) -> None
     units = pa.RecordBatch.from_pylist([{"source": "jira", "path": str(tmp_path / "broken.json"),
                                          "whole_dir": False, "content": None}])
     opts = clean_options(compose_cfg("clean.near_dup.enabled=false").clean)
-    fn = _parse_fn({"jira": {"raw_dir": str(tmp_path)}}, opts)
+    fn = _parse_fn({"jira": source_options("jira", raw_dir=str(tmp_path))}, opts)
     batches = list(fn(iter([units])))
     assert batches and all(b.schema.field("id").type == pa.string() for b in batches)
     rows = [r for b in batches for r in b.to_pylist()]
