@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from alchemy.config import source_options  # noqa: E402
 from alchemy.sources import confluence, jira  # noqa: E402
 
 DEFAULT_DATA = ROOT / "outputs" / "bench-engines" / "data-10mb"
@@ -127,7 +128,7 @@ def files(data: Path, source: str) -> list[Path]:
 
 
 def parse_all(data: Path, source: str) -> list[Any]:
-    cfg = {"raw_dir": str(data / source)}
+    cfg = source_options(source, raw_dir=str(data / source))
     return [item for path in files(data, source) for item in MODULES[source].parse_file(path, cfg)]
 
 

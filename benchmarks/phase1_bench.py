@@ -247,7 +247,7 @@ def main() -> None:
     rows = corpus.rows
     scfg = {**OmegaConf.to_container(cfg.sanitizer, resolve=True), "leak_gate": "none"}  # type: ignore[dict-item]
     people = corpus.people + [f"{FIRST[i % len(FIRST)]} Person{i:05d}" for i in range(args.people)]
-    ctxs = {"off": SanitizeContext({"enabled": False}), "on": SanitizeContext(scfg, people, key=KEY)}
+    ctxs = {"off": SanitizeContext({**scfg, "enabled": False}), "on": SanitizeContext(scfg, people, key=KEY)}
     for ctx in ctxs.values():  # build detectors and scanners before anything is timed
         ctx.sanitize_record(Record("warm:up", "bench", "x", "", "warm up the detectors first"))
     if args.dump:

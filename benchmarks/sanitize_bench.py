@@ -18,21 +18,14 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import Numberer, SanitizeContext, checks, keys
 from benchmarks.sanitize_corpus import Doc, make_corpus
 from benchmarks.sanitize_names import name_eval
 from benchmarks.sanitize_realdata import gitleaks_eval, payload_throughput, presidio_eval
 
-CFG = {
-    "enabled": True,
-    "mode": "mask",
-    "secrets": True,
-    "pii": True,
-    "names": True,
-    "key_env": "",
-    "leak_gate": "none",
-}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
 PII_TYPES = {"EMAIL", "PHONE", "IP", "CARD", "IBAN", "SSN", "PERSON"}
 
 

@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from typing import Any
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext, collect_people
 from alchemy.sanitize.names import handle_aliases
@@ -178,4 +179,5 @@ def name_eval(cfg: dict[str, Any], n_authors: int = 300, commits: int = 3000) ->
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(name_eval({"key_env": "", "leak_gate": "none"}), indent=1, ensure_ascii=False))
+    cfg = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
+    print(json.dumps(name_eval(cfg), indent=1, ensure_ascii=False))

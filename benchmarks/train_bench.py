@@ -21,6 +21,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from alchemy.config import LoraConfig, ModelConfig, TrainConfig, schema_dict
+
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("alchemy", "plain-trl", "alchemy-trl-loss", "alchemy-packing")
 
@@ -38,11 +40,14 @@ def _pairs(path: Path, n: int = 64) -> Path:
 
 
 def _cfgs(model: str) -> tuple[dict, dict, dict]:
-    model_cfg = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "model" / f"{model}.yaml"))
-    lora = {"r": 16, "alpha": 32, "dropout": 0.0, "target_modules": "all-linear", "bias": "none"}
-    train = {"per_device_train_batch_size": 4, "learning_rate": 2e-4, "max_length": 256,
-             "logging_steps": 1, "device": "auto", "precision": "auto", "save_steps": 0,
-             "resume": "never"}
+    """The sections train_adapter gets: the schema's defaults with the model option's values and
+    the plain-TRL variant's settings (random batches, no checkpoints)."""
+    option = OmegaConf.to_container(OmegaConf.load(ROOT / "conf" / "model" / f"{model}.yaml"))
+    model_cfg = schema_dict(ModelConfig, **option)  # type: ignore[arg-type]
+    lora = schema_dict(LoraConfig, r=16, alpha=32, dropout=0.0)
+    train = schema_dict(TrainConfig, per_device_train_batch_size=4, learning_rate=2e-4, max_length=256,
+                        logging_steps=1, device="auto", precision="auto", save_steps=0,
+                        resume="never", sampling="random", gradient_accumulation_steps=1)
     return model_cfg, lora, train
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from alchemy.config import LoraConfig, TrainConfig, schema_dict
+
 ROOT = Path(__file__).resolve().parent.parent
 TINYLLAMA_SHAPE = dict(vocab_size=32000, hidden_size=2048, intermediate_size=5632,
                        num_hidden_layers=22, num_attention_heads=32, num_key_value_heads=4,
@@ -60,10 +62,12 @@ def main() -> None:
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("needs a CUDA/ROCm GPU (torch.cuda.is_available() is False)")
-    train = OmegaConf.to_container(OmegaConf.load(ROOT / "conf/train/cpu-quick.yaml"))
-    train |= OmegaConf.to_container(OmegaConf.load(ROOT / "conf/train/gpu-8gb.yaml"))
-    train.pop("defaults", None)
-    lora = OmegaConf.to_container(OmegaConf.load(ROOT / "conf/lora/default.yaml"))
+    # train=gpu-8gb as Hydra composes it: the schema's defaults, cpu-quick, then gpu-8gb
+    options = [OmegaConf.load(ROOT / f"conf/train/{name}.yaml") for name in ("cpu-quick", "gpu-8gb")]
+    for option in options:
+        option.pop("defaults", None)
+    train = schema_dict(TrainConfig, **OmegaConf.to_container(OmegaConf.merge(*options)))  # type: ignore[arg-type]
+    lora = schema_dict(LoraConfig, **OmegaConf.to_container(OmegaConf.load(ROOT / "conf/lora/default.yaml")))  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         path = args.model_path or str(_random_tinyllama(work / "tinyllama-shape"))

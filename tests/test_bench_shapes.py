@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from alchemy.config import ROOT
+from alchemy.config import ROOT, source_options
 from alchemy.sources import confluence, github, jira
 
 
@@ -28,7 +28,7 @@ data, shapes = _module("engine_data"), _module("rest_shapes")
 
 def _records(parser, path: Path, raw_dir: Path) -> list[dict]:
     out = []
-    for rec in parser.parse_file(path, {"raw_dir": str(raw_dir)}):
+    for rec in parser.parse_file(path, source_options(parser.SOURCE, raw_dir=str(raw_dir))):
         d = rec.to_dict()
         d["meta"].pop("path", None)
         out.append(d)

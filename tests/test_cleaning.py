@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -14,11 +16,22 @@ from alchemy.cleaning.options import CleanOptions, clean_options, lsh_setup
 from alchemy.cleaning.pipeline import phase1_batch, prepare
 from alchemy.cleaning.quality import language, quality_reason, repeated_line_ratio
 from alchemy.cleaning.text import exact_key
+from alchemy.config import CleanConfig, SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext
+from alchemy.validate import validate
+from tests.conftest import compose_cfg
 
 TEXT = ("The ledger service stores journal entries in PostgreSQL and the gateway retries "
         "every request twice before it gives up and pages the on-call engineer")
+
+
+def options(**clean: Any) -> CleanOptions:
+    """The engines' CleanOptions for the schema's clean section with these values set."""
+    return clean_options(schema_dict(CleanConfig, **clean))
+
+
+OPTS = options()
 
 
 def _perms(num_perm: int = 128, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -46,11 +59,11 @@ def test_signatures_are_datasketch_minhash_bit_for_bit() -> None:
 def test_lsh_parameters_come_from_datasketch() -> None:
     from datasketch import MinHashLSH
 
-    opts = clean_options({"near_dup": {"threshold": 0.85, "num_perm": 64}})
+    opts = options(near_dup={"threshold": 0.85, "num_perm": 64})
     lsh = MinHashLSH(threshold=0.85, num_perm=64)
     assert (opts.bands, opts.rows) == (lsh.b, lsh.r) and opts.need == 55
-    with pytest.raises(ValueError, match="threshold"):
-        clean_options({"near_dup": {"threshold": 1.5}})
+    with pytest.raises(ValueError, match="clean.near_dup.threshold"):  # before any stage
+        validate(compose_cfg("clean.near_dup.threshold=1.5"))
 
 
 @pytest.mark.parametrize("num_perm", [16, 64, 128, 200])
@@ -98,16 +111,16 @@ def test_band_keys_match_for_near_duplicates_only() -> None:
     (TEXT, None),
 ])
 def test_quality_reasons(text: str, reason: str | None) -> None:
-    assert quality_reason(text, CleanOptions()) == reason
+    assert quality_reason(text, OPTS) == reason
 
 
 def test_language_check_is_optional_and_keeps_unknown() -> None:
     german = "Der Dienst ist nicht erreichbar und die Buchungen werden mit der Warteschlange " * 3
     assert language(german) == "de" and language(TEXT) == "en" and language("x = y + 1; z()") is None
-    assert quality_reason(german, CleanOptions()) is None
-    assert quality_reason(german, CleanOptions(languages=("en",))) == "language"
+    assert quality_reason(german, OPTS) is None
+    assert quality_reason(german, replace(OPTS, languages=("en",))) == "language"
     code = "def f(x):\n    return x + 1  # code has no language"
-    assert quality_reason(code, CleanOptions(languages=("en",))) is None
+    assert quality_reason(code, replace(OPTS, languages=("en",))) is None
 
 
 def test_repeated_lines_ignores_short_lines() -> None:
@@ -138,18 +151,18 @@ def test_exact_key_is_case_and_space_insensitive() -> None:
 
 def test_prepare_replaces_lone_surrogates() -> None:
     rec = Record("a:1", "a", "x", "t\ud83d", "broken \ud83d emoji", meta={"who": ["x\udc00"]})
-    out = prepare(rec, CleanOptions())
+    out = prepare(rec, OPTS)
     assert out.text == "broken \ufffd emoji" and out.meta["who"] == ["x\ufffd"]
 
 
 def test_phase1_batch_quarantines_a_poisoned_record() -> None:
-    ctx = SanitizeContext({"key_env": "", "leak_gate": "none",
-                           "rules": [{"type": "POISON", "pattern": "POISON-PILL", "group": 3}]})
+    ctx = SanitizeContext(schema_dict(SanitizerConfig, key_env="", leak_gate="none",
+                                      rules=[{"type": "POISON", "pattern": "POISON-PILL", "group": 3}]))
     from alchemy.cleaning.pipeline import encode
 
     rows = [encode(Record("a:1", "a", "x", "", TEXT)),
             encode(Record("a:2", "a", "x", "", TEXT + " POISON-PILL"))]
-    batch = phase1_batch(ctx, clean_options({}), rows)
+    batch = phase1_batch(ctx, OPTS, rows)
     assert batch.reasons == [None, "error"] and batch.p1[1] is None
     assert batch.quarantine == [{"source": "a", "path": "", "reason": "clean error: IndexError", "id": "a:2"}]
 
@@ -171,3 +184,15 @@ def test_exact_groups_and_star_edges() -> None:
     assert sorted(map(tuple, edges.tolist())) == [(0, 2), (0, 3), (1, 4)]
     sigs = np.array([[1, 2, 3], [0, 0, 0], [1, 2, 9], [1, 2, 3], [0, 0, 1]], np.uint32)
     assert sorted(dedup.verify(edges, sigs, need=2).tolist()) == [[0, 2, 2], [0, 3, 3], [1, 4, 2]]
+
+
+@pytest.mark.parametrize("overrides,needle", [
+    (["clean.near_dup.bands=20", "clean.near_dup.rows=10"], "exceeds clean.near_dup.num_perm (128)"),
+    (["clean.near_dup.threshold=0.99", "clean.near_dup.num_perm=4"], "fewer than 2 LSH bands"),
+])
+def test_near_dup_settings_fail_before_any_stage(overrides: list[str], needle: str) -> None:
+    from alchemy.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(needle)):
+        validate(compose_cfg(*overrides))
+    validate(compose_cfg(*overrides, "clean.near_dup.enabled=false"))  # off: not checked

@@ -15,19 +15,23 @@ import string
 import sys
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from alchemy.cleaning import boilerplate, minhash
 from alchemy.cleaning.boilerplate import strip_boilerplate
-from alchemy.cleaning.options import CleanOptions, lsh_setup
+from alchemy.cleaning.options import CleanOptions, clean_options, lsh_setup
 from alchemy.cleaning.pipeline import _masked_key, encode, phase1_batch
 from alchemy.cleaning.quality import char_counts, quality_reason, repeated_line_ratio
 from alchemy.cleaning.text import exact_key, normalise
+from alchemy.config import CleanConfig, SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext
 from alchemy.sanitize.tokens import CLOSE, OPEN, render, token
+
+OPTS = clean_options(schema_dict(CleanConfig))  # the default clean settings, as the engines get them
 
 ODD = ["\t", "\n", "\n\n\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x1f", "\x7f", "\x00", "\x85", "\u00a0",
        "\u2003", "\u3000", "\u200b", "\u2028", "\ufeff", "😀", "\\", "\\u", '"', "<", ">", "<person>", "<b>",
@@ -72,8 +76,8 @@ def _old_repeated(text: str) -> float:
     return 0.0 if len(lines) < 4 else sum(n - 1 for n in Counter(lines).values()) / len(lines)
 
 
-@pytest.mark.parametrize("opts", [CleanOptions(), CleanOptions(min_chars=1, min_words=1, languages=("en",)),
-                                  CleanOptions(min_chars=1, min_words=30, max_symbol_ratio=0.1)])
+@pytest.mark.parametrize("opts", [OPTS, replace(OPTS, min_chars=1, min_words=1, languages=("en",)),
+                                  replace(OPTS, min_chars=1, min_words=30, max_symbol_ratio=0.1)])
 def test_quality_with_shared_words_is_quality(opts: CleanOptions) -> None:
     for text in _texts(1):
         assert char_counts(text) == _old_char_counts(text)
@@ -170,8 +174,9 @@ def _reference_phase1(ctx: SanitizeContext, opts: CleanOptions, rows: list[str])
 @pytest.mark.parametrize("enabled", [False, True])
 def test_phase1_batch_matches_the_plain_steps(enabled: bool) -> None:
     bands, rows_, a, b = lsh_setup(0.8, 128, 1)
-    opts = CleanOptions(bands=bands, rows=rows_, perm_a=a, perm_b=b, min_chars=10, min_words=3)
-    ctx = SanitizeContext({"enabled": enabled, "key_env": "", "leak_gate": "none"}, ["Ann Lee"], key=b"k")
+    opts = replace(OPTS, bands=bands, rows=rows_, perm_a=a, perm_b=b, min_chars=10, min_words=3)
+    scfg = schema_dict(SanitizerConfig, enabled=enabled, key_env="", leak_gate="none")
+    ctx = SanitizeContext(scfg, ["Ann Lee"], key=b"k")
     r = random.Random(6)
     tails = ["", " Mail ann.lee@example.com or call +44 20 7946 0000.", "\n\nBest regards,\nAnn"]
     texts = [t + r.choice(tails) for t in _texts(6, 300)]

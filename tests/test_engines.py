@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from alchemy.config import ROOT
+from alchemy.config import ROOT, source_options
 from alchemy.engines import select_engine
 from alchemy.engines.spill import merge_runs, write_run
 from alchemy.runner import Runner
 from alchemy.stages import ConfigError
+from tests.conftest import compose_cfg
 
 POISON = "sanitizer.rules=[{type:POISON,pattern:POISON-PILL,group:3}]"
 FILES = ("train.jsonl", "quarantine.jsonl", "dropped.jsonl", "dropped_sample.jsonl")
@@ -64,7 +65,7 @@ def same_figures(a: dict, b: dict) -> None:
 def test_auto_rules(monkeypatch) -> None:
     import alchemy.engines as eng
 
-    cfg = OmegaConf.create({"engine": {"name": "auto", "master": "local[*]", "auto_spark_min_bytes": 1000}})
+    cfg = compose_cfg("engine=auto", "engine.auto_spark_min_bytes=1000")
     monkeypatch.setattr(eng, "spark_installed", lambda: True)
     for system in ("Windows", "Darwin"):
         monkeypatch.setattr(eng.platform, "system", lambda s=system: s)
@@ -76,11 +77,20 @@ def test_auto_rules(monkeypatch) -> None:
     engine, why = select_engine(cfg, 999)
     assert engine == "python" and "auto_spark_min_bytes" in why
     assert select_engine(cfg, 1000)[0] == "spark"
-    with pytest.raises(ConfigError, match="unknown engine"):
-        select_engine(OmegaConf.create({"engine": {"name": "dask"}}), 1)
-    bad = OmegaConf.create({"engine": {"name": "python", "output_dir": "s3a://bucket/x"}})
-    with pytest.raises(ConfigError, match="engine=spark"):
-        select_engine(bad, 1)
+
+
+
+@pytest.mark.parametrize("overrides,needle", [
+    (["engine.name=dask"], "engine.name='dask': must be one of auto, python, spark"),
+    (["engine.output=parts"], "engine.output='parts': must be one of single, partitioned"),
+    (["engine=python", "engine.output_dir=s3a://bucket/x"], "engine.output_dir: s3a:// and hdfs://"),
+])
+def test_engine_settings_fail_before_any_stage(overrides: list[str], needle: str) -> None:
+    from alchemy.validate import validate
+
+    with pytest.raises(ConfigError) as info:
+        validate(compose_cfg(*overrides))
+    assert needle in str(info.value)
 
 
 def test_engine_is_not_in_the_fingerprint_but_the_layout_is(make_cfg, docs_dir) -> None:
@@ -159,7 +169,7 @@ def test_spark_settings_and_paths_need_no_session() -> None:
     assert local["spark.driver.memory"] == "4g"
     mine = {"conf": {"spark": {"driver": {"extraJavaOptions": "-Xss4m"}}}}
     assert settings(mine, "local[2]")["spark.driver.extraJavaOptions"] == "-Xss4m"
-    assert "spark.driver.extraJavaOptions" not in settings({}, "spark://head:7077")
+    assert "spark.driver.extraJavaOptions" not in settings({"conf": {}}, "spark://head:7077")
 
     conf = OmegaConf.create({"spark.driver.memory": "4g", "spark": {"executor": {"memory": "8g"}}})
     assert flatten(conf) == {"spark.driver.memory": "4g", "spark.executor.memory": "8g"}
@@ -190,7 +200,8 @@ def test_spark_parse_batches_keep_their_schema_without_records(tmp_path) -> None
     (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
     units = pa.RecordBatch.from_pylist([{"source": "jira", "path": str(tmp_path / "broken.json"),
                                          "whole_dir": False, "content": None}])
-    fn = _parse_fn({"jira": {"raw_dir": str(tmp_path)}}, clean_options({"near_dup": {"enabled": False}}))
+    opts = clean_options(compose_cfg("clean.near_dup.enabled=false").clean)
+    fn = _parse_fn({"jira": source_options("jira", raw_dir=str(tmp_path))}, opts)
     batches = list(fn(iter([units])))
     assert batches and all(b.schema.field("id").type == pa.string() for b in batches)
     rows = [r for b in batches for r in b.to_pylist()]

@@ -11,6 +11,8 @@ import shutil
 
 import pytest
 
+from alchemy.config import source_options
+from tests.conftest import compose_cfg
 from tests.test_engines import FILES, clean, generated, same_figures  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.skipif(
@@ -129,8 +131,8 @@ def test_remote_unit_is_parsed_from_its_content(tmp_path) -> None:
     local = tmp_path / "raw" / "a.json"
     local.parent.mkdir()
     local.write_text(json.dumps({"issues": [issue]}), encoding="utf-8")
-    scfgs = {"jira": {"raw_dir": "s3a://bucket/raw"}}
-    opts = clean_options({})
+    scfgs = {"jira": source_options("jira", raw_dir="s3a://bucket/raw")}
+    opts = clean_options(compose_cfg().clean)
 
     def parse(row: dict, tasks: list) -> list:
         batches = _parse_fn(scfgs, opts, tasks)(iter([pa.RecordBatch.from_pylist([row])]))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from alchemy.config import source_options
 from alchemy.records import Quarantine, Record
 from alchemy.runner import Runner
 from alchemy.sources import git
@@ -90,7 +91,7 @@ def test_absolute_globs_bundles_and_a_broken_repo(make_cfg, repos, tmp_path) -> 
     raw = art / "raw" / "git"
     assert sorted(p.name for p in raw.iterdir()) == [
         "broken.commits.jsonl", "gateway-mirror.commits.jsonl", "ledger.commits.jsonl"]
-    out = list(git.parse_dir(raw, {"raw_dir": str(raw)}))
+    out = list(git.parse_dir(raw, source_options("git", raw_dir=str(raw))))
     recs = [r for r in out if isinstance(r, Record)]
     assert len(recs) == 4 and all("```diff" not in r.text for r in recs)
     (bad,) = [q for q in out if isinstance(q, Quarantine)]
@@ -106,7 +107,7 @@ def test_absolute_globs_bundles_and_a_broken_repo(make_cfg, repos, tmp_path) -> 
 def test_commit_url_gives_provenance(repos, tmp_path) -> None:
     dump = tmp_path / "ledger.commits.jsonl"
     git.dump_repo(repos / "ledger", dump)
-    cfg = {"raw_dir": str(tmp_path), "commit_url": "https://git.acme.test/{repo}/commit/{sha}"}
+    cfg = source_options("git", raw_dir=str(tmp_path), commit_url="https://git.acme.test/{repo}/commit/{sha}")
     rec = next(r for r in git.parse_file(dump, cfg) if isinstance(r, Record))
     assert rec.url == f"https://git.acme.test/ledger/commit/{rec.meta['sha']}"
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from alchemy.config import source_options
 from alchemy.records import Quarantine, Record
 from alchemy.runner import Runner, StageFailed
 from alchemy.sources import confluence, github, jira
@@ -49,7 +50,7 @@ def ingest(cfg, run_dir: Path) -> tuple[dict, Path]:
 
 
 def records(module, raw: Path) -> list[Record | Quarantine]:
-    cfg = {"raw_dir": str(raw)}
+    cfg = source_options(module.SOURCE, raw_dir=str(raw))
     if hasattr(module, "parse_dir"):
         return list(module.parse_dir(raw, cfg))
     return [x for f in sorted(raw.rglob("*.json")) for x in module.parse_file(f, cfg)]

@@ -14,6 +14,7 @@ from datetime import datetime
 
 import pytest
 
+from alchemy.config import source_options
 from alchemy.records import Quarantine
 from alchemy.sources import jira
 from alchemy.sources.markup import common, dom, wiki
@@ -222,5 +223,5 @@ def test_iso_date_fast_path_matches_strptime():
 def test_wiki_placeholder_cycle_is_quarantined_not_a_hang(tmp_path):
     page = tmp_path / "cycle.json"
     page.write_text('{"key": "A-1", "fields": {"description": "{code}\\u00000\\u0000{code}"}}')
-    (item,) = jira.parse_file(page, {"raw_dir": str(tmp_path)})
+    (item,) = jira.parse_file(page, source_options("jira", raw_dir=str(tmp_path)))
     assert isinstance(item, Quarantine) and "placeholder cycle" in item.reason

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import Sanitizer
 
-CFG = {
-    "enabled": True,
-    "mode": "mask",
-    "secrets": True,
-    "pii": True,
-    "names": True,
-    "key_env": "",
-    "allowlist": [],
-    "leak_gate": "none",
-}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
+
 
 SECRETS = {
     "AWS_KEY": "AKIAZ7Q3M4N5P6R7S8T9",
@@ -127,19 +120,17 @@ def test_modes_redact_and_drop() -> None:
 
 
 def test_allowlist_exact_values_extra_rules_and_skip() -> None:
-    s = Sanitizer(
-        {
-            **CFG,
-            "allowlist": [r"support@lumenpay\.io"],
-            "allow_values": ["10.0.0.1"],
-            "rules": [{"type": "EMPLOYEE_ID", "pattern": r"EMP-\d{6}", "family": "pii"}],
-            "skip_types": ["IP"],
-        }
-    )
+    s = Sanitizer(schema_dict(SanitizerConfig, **{
+        **CFG,
+        "allowlist": [r"support@lumenpay\.io"],
+        "allow_values": ["10.0.0.1"],
+        "rules": [{"type": "EMPLOYEE_ID", "pattern": r"EMP-\d{6}", "family": "pii"}],  # group: 0
+        "skip_types": ["IP"],
+    }))
     out, _ = s.mask_text("write to support@lumenpay.io, not bob@lumenpay.io; EMP-123456 on 10.0.0.2")
     assert out == "write to support@lumenpay.io, not <EMAIL_1>; <EMPLOYEE_ID_1> on 10.0.0.2"
     with pytest.raises(ValueError, match="UPPER_CASE"):
-        Sanitizer({**CFG, "rules": [{"type": "bad type", "pattern": "x"}]})
+        Sanitizer({**CFG, "rules": [{"type": "bad type", "pattern": "x", "family": "secret", "group": 0}]})
 
 
 def test_values_at_sentence_end() -> None:

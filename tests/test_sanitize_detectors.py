@@ -6,9 +6,10 @@ import base64
 
 import pytest
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.sanitize import Sanitizer
 
-CFG = {"key_env": "", "leak_gate": "none"}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
 PEM = (
     "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAUr1wzUey7VQbtcc704Ojfe0LHPhSxZE7YTMhezZd9Bw2d4Qj\n"
     "wLJ2ts/EBOuW9HbANtn+sJCtk4+ZspV7LsL+TwgYits7B5+zgWpa+Uc+9jNrUgv5\n-----END RSA PRIVATE KEY-----"

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 
 import pytest
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import SanitizeContext, Sanitizer
 
-CFG = {"key_env": "", "leak_gate": "none"}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
 MB = 1_000_000
 
 

@@ -10,12 +10,13 @@ import json
 import unicodedata
 from pathlib import Path
 
+from alchemy.config import SanitizerConfig, schema_dict, source_options
 from alchemy.records import Record
 from alchemy.sanitize import Sanitizer, collect_people
 from alchemy.sanitize.names import handle_aliases
 from alchemy.sources.git import parse_file
 
-CFG = {"key_env": "", "leak_gate": "none"}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
 AUTHORS = ["travis", "unknown", "Max Mustermann", "Can Ibanoglu", "Ada Bare", "Jan Kowalski",
            "New Comer", "Kenneth Reitz", "Matthew Other"]
 
@@ -89,7 +90,8 @@ def test_git_history_end_to_end(tmp_path: Path) -> None:
     ]
     dump = tmp_path / "proj.commits.jsonl"
     dump.write_text("\n".join(json.dumps(c) for c in commits), encoding="utf-8")
-    recs = [r for r in parse_file(dump, {"raw_dir": str(tmp_path)}) if isinstance(r, Record)]
+    items = parse_file(dump, source_options("git", raw_dir=str(tmp_path)))
+    recs = [r for r in items if isinstance(r, Record)]
     s = Sanitizer(CFG)
     s.learn_people(collect_people(r.meta for r in recs))
     out, _ = s.mask_record(recs[0])

@@ -8,11 +8,12 @@ import random
 
 import pytest
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.records import Record
 from alchemy.sanitize import Numberer, SanitizeContext, SanitizeStats, collect_people
 from alchemy.sanitize.tokens import OPEN, TOKEN_RE
 
-CFG = {"key_env": "", "leak_gate": "none"}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
 
 
 def _records() -> list[Record]:

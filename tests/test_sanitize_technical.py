@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from alchemy.config import SanitizerConfig, schema_dict
 from alchemy.sanitize import Sanitizer
 
-CFG = {"key_env": "", "leak_gate": "none"}
+CFG = schema_dict(SanitizerConfig, key_env="", leak_gate="none")
 TOKEN = "ghp_4f9Kx2LmN8pQ7rS6tU5vW4xY3zA2bC1dE0fG"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from alchemy.config import SanitizerConfig
 from alchemy.records import read_jsonl
 from alchemy.runner import Runner
 from alchemy.sanitize import SanitizeContext
@@ -36,7 +37,7 @@ def _corpus(root: Path) -> Path:
 
 
 def test_mask_id_keeps_separators_and_suffix() -> None:
-    ctx = SanitizeContext(OmegaConf.create({"leak_gate": "none"}))
+    ctx = SanitizeContext(OmegaConf.structured(SanitizerConfig(key_env="", leak_gate="none")))
     shown = render(mask_id(ctx, f"documents:{AWS}/{MAIL}.txt"))
     assert shown == "documents:<AWS_KEY>/<EMAIL>.txt"
     assert render(mask_id(ctx, "jira:PAY-123")) == "jira:PAY-123"

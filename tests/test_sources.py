@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from alchemy.config import source_options
 from alchemy.records import Quarantine, Record
 from alchemy.sources import confluence, documents, git, github, jira
 
@@ -17,7 +18,7 @@ FIX = Path(__file__).parent / "fixtures" / "sources"
 
 
 def parse(mod, path: Path, raw_dir: Path | None = None, **cfg) -> list[Record | Quarantine]:
-    return list(mod.parse_file(path, {"raw_dir": str(raw_dir or path.parent), **cfg}))
+    return list(mod.parse_file(path, source_options(mod.SOURCE, raw_dir=str(raw_dir or path.parent), **cfg)))
 
 
 def only_record(items: list) -> Record:
@@ -279,7 +280,7 @@ def test_git_dump_and_parse(repo: Path, tmp_path: Path):
     assert first["date"] == "2024-01-02T03:04:05+01:00" and first["author_email"] == "ada@acme.test"
     with out.open("a") as fh:
         fh.write("{not json\n")
-    items = list(git.parse_file(out, {"raw_dir": str(out.parent)}))
+    items = list(git.parse_file(out, source_options("git", raw_dir=str(out.parent))))
     kinds = [(type(x).__name__, getattr(x, "kind", "")) for x in items]
     assert kinds == [("Record", "merge"), ("Record", "commit"), ("Record", "commit"),
                      ("Quarantine", "")]
@@ -307,7 +308,7 @@ def test_git_dump_from_bundle(repo: Path, tmp_path: Path):
     raw.mkdir()
     (raw / "svc.bundle").write_bytes(bundle.read_bytes())
     (raw / "broken.bundle").write_bytes(b"not a bundle")
-    out = list(git.parse_dir(raw, {}))
+    out = list(git.parse_dir(raw, source_options("git")))
     assert [x.meta["path"] for x in out if isinstance(x, Record)] == ["svc.bundle"] * 3
     assert out[0].reason.startswith("unreadable bundle") and out[0].path == "broken.bundle"
     with pytest.raises(RuntimeError):
@@ -407,7 +408,8 @@ def test_outputs_are_deterministic():
         for mod, folder in ((jira, "jira"), (confluence, "confluence"), (github, "github")):
             raw = FIX / folder
             files = sorted({p for pat in mod.PATTERNS for p in raw.glob(pat)})
-            out += [x.to_dict() for f in files for x in mod.parse_file(f, {"raw_dir": str(raw)})]
+            opts = source_options(folder, raw_dir=str(raw))
+            out += [x.to_dict() for f in files for x in mod.parse_file(f, opts)]
         out += [x.to_dict() for x in github.parse_dir(FIX / "github", {})]
         return out
 

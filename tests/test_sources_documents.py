@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from alchemy.config import source_options
 from alchemy.records import Quarantine, Record
 from alchemy.sources import documents
 
 
 def parse(path: Path) -> list[Record | Quarantine]:
-    return list(documents.parse_file(path, {"raw_dir": str(path.parent)}))
+    return list(documents.parse_file(path, source_options("documents", raw_dir=str(path.parent))))
 
 
 MAIL = """From: Ada Lovelace <ada@acme.test>
@@ -114,7 +115,8 @@ def test_bad_inputs_are_quarantined_with_reasons(tmp_path: Path) -> None:
     assert reasons["cut.pdf"].startswith("unreadable pdf file")
 
 
-def test_a_huge_single_record_is_quarantined(tmp_path: Path) -> None:
+def test_a_huge_single_record_is_quarantined(monkeypatch, tmp_path: Path) -> None:
+    from alchemy import sources
     from alchemy.sources import MAX_RECORD_CHARS, jira
 
     (tmp_path / "dump.txt").write_text("log line of a pasted dump\n" * (MAX_RECORD_CHARS // 26 + 10))
@@ -123,5 +125,6 @@ def test_a_huge_single_record_is_quarantined(tmp_path: Path) -> None:
     assert (q.path, q.id) == ("dump.txt", "documents:dump.txt")
     issue = tmp_path / "issue.json"
     issue.write_text('{"key": "PAY-1", "fields": {"summary": "x", "description": "%s"}}' % ("y" * 500))
-    (q,) = jira.parse_file(issue, {"raw_dir": str(tmp_path), "max_record_chars": 300})
+    monkeypatch.setattr(sources, "MAX_RECORD_CHARS", 300)
+    (q,) = jira.parse_file(issue, source_options("jira", raw_dir=str(tmp_path)))
     assert q.reason == "record too large: 527 characters (limit 300)" and q.id == "jira:PAY-1"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from alchemy.config import source_options
 from alchemy.sources import documents
 from alchemy.sources.markup.columns import reading_order
 
@@ -71,7 +72,7 @@ def _build(path: Path, ncols: int, sections: int, mixed: bool = False) -> None:
 
 
 def _text(path: Path) -> str:
-    (rec,) = documents.parse_file(path, {"raw_dir": str(path.parent)})
+    (rec,) = documents.parse_file(path, source_options("documents", raw_dir=str(path.parent)))
     return rec.text
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from alchemy.config import source_options
 from alchemy.records import Quarantine, Record
 from alchemy.runner import Runner
 from alchemy.sources.documents import parse_file
@@ -80,7 +81,7 @@ not a heading
 
 
 def _one(path: Path) -> Record:
-    (item,) = list(parse_file(path, {"raw_dir": str(path.parent)}))
+    (item,) = list(parse_file(path, source_options("documents", raw_dir=str(path.parent))))
     assert isinstance(item, Record), item
     return item
 

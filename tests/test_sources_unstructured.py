@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from alchemy.config import source_options
 from alchemy.records import Quarantine, Record
 from alchemy.sources import documents, unstructured_docs
 
@@ -68,7 +69,8 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 
 def parse(path: Path, parser: str = "unstructured") -> list[Record | Quarantine]:
-    return list(documents.parse_file(path, {"raw_dir": str(path.parent), "parser": parser}))
+    opts = source_options("documents", raw_dir=str(path.parent), parser=parser)
+    return list(documents.parse_file(path, opts))
 
 
 def one(path: Path, parser: str = "unstructured") -> Record:

@@ -12,6 +12,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("trl")
 
+from alchemy.config import LoraConfig, ModelConfig, TrainConfig, schema_dict  # noqa: E402
 from alchemy.train import models  # noqa: E402
 from alchemy.train.chat_templates import (  # noqa: E402
     check_template,
@@ -22,40 +23,13 @@ from alchemy.train.chat_templates import (  # noqa: E402
 from alchemy.train.data import read_chats  # noqa: E402
 from alchemy.train.device import pick_device, pick_precision  # noqa: E402
 
-TINY = {
-    "name": "tiny-random",
-    "path": "tiny-random",
-    "gguf": None,
-    "random_init": True,
-    "dtype": "float32",
-    "chat_template": "chatml",
-    "system_prompt": None,
-}
-LORA = {
-    "r": 8,
-    "alpha": 16,
-    "dropout": 0.0,
-    "target_modules": "all-linear",
-    "bias": "none",
-    "use_dora": False,
-    "use_rslora": False,
-}
-TRAIN = {
-    "max_steps": 4,
-    "num_train_epochs": 1,
-    "per_device_train_batch_size": 4,
-    "gradient_accumulation_steps": 1,
-    "learning_rate": 2e-4,
-    "lr_scheduler_type": "cosine",
-    "warmup_ratio": 0.05,
-    "max_length": 128,
-    "packing": False,
-    "gradient_checkpointing": False,
-    "logging_steps": 1,
-    "seed": 42,
-    "precision": "auto",
-    "device": "cpu",
-}
+# Sections of the run config built from the schema (alchemy/config.py), as the stage passes them
+TINY = schema_dict(ModelConfig, name="tiny-random", path="tiny-random", random_init=True,
+                   dtype="float32", chat_template="chatml")
+LORA = schema_dict(LoraConfig, r=8, alpha=16, dropout=0.0)
+TRAIN = schema_dict(TrainConfig, max_steps=4, max_length=128, logging_steps=1, device="cpu",
+                    save_steps=0)  # no checkpoints unless a test asks for them
+
 FACTS = [
     ("Who founded Acme?", "Acme was founded by Ada Lovelace."),
     ("Where is Acme based?", "Acme is based in Paris."),

@@ -112,7 +112,7 @@ def test_kill_while_saving_then_resume_reports_whole_run(cache: Path, pairs: Pat
 
 def test_cpt_phase_then_sft_gives_one_adapter(cache: Path, pairs: Path, tmp_path: Path) -> None:
     texts = ["Acme was founded by Ada Lovelace in Paris. Acme sells rocket skates. " * 6] * 8
-    cpt = {"enabled": True, "max_steps": 3, "learning_rate": 1e-3, "max_length": 64}
+    cpt = TRAIN["cpt"] | {"enabled": True, "max_steps": 3, "learning_rate": 1e-3, "max_length": 64}
     out = tmp_path / "adapter"
     m = train_adapter(TINY, LORA, TRAIN | {"cpt": cpt}, pairs, out, cache, cpt_texts=texts)
     assert m["cpt_steps"] == 3 and math.isfinite(m["cpt_loss"]) and m["cpt_docs"] == 8

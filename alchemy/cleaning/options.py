@@ -16,24 +16,26 @@ import numpy as np
 
 @dataclass(frozen=True)
 class CleanOptions:
-    min_chars: int = 40
-    max_chars: int = 200_000
-    dedup: bool = True
-    min_words: int = 5
-    max_symbol_ratio: float = 1.0
-    max_repeated_line_ratio: float = 0.5
-    boilerplate: bool = True
-    languages: tuple[str, ...] = ()
-    near_dup: bool = True
-    threshold: float = 0.8
-    num_perm: int = 128
-    shingle: int = 5
-    seed: int = 1
-    bands: int = 9
-    rows: int = 13
-    sample: int = 20
-    perm_a: tuple[int, ...] = ()
-    perm_b: tuple[int, ...] = ()
+    """No defaults here: clean_options fills every field from ``cfg.clean`` (alchemy/config.py)."""
+
+    min_chars: int
+    max_chars: int
+    dedup: bool
+    min_words: int
+    max_symbol_ratio: float
+    max_repeated_line_ratio: float
+    boilerplate: bool
+    languages: tuple[str, ...]
+    near_dup: bool
+    threshold: float
+    num_perm: int
+    shingle: int
+    seed: int
+    bands: int
+    rows: int
+    sample: int
+    perm_a: tuple[int, ...]
+    perm_b: tuple[int, ...]
 
     @property
     def need(self) -> int:
@@ -88,37 +90,32 @@ def _optimal_param(threshold: float, num_perm: int) -> tuple[int, int]:
 
 
 def clean_options(clean: Any) -> CleanOptions:
-    """CleanOptions from the ``clean`` config node (a DictConfig or a plain mapping)."""
-    filters = clean.get("filters") or {}
-    near = clean.get("near_dup") or {}
-    threshold = float(near.get("threshold", 0.8))
-    num_perm = int(near.get("num_perm", 128))
-    seed = int(near.get("seed", 1))
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"clean.near_dup.threshold must be in (0, 1], not {threshold}")
-    enabled = bool(near.get("enabled", True))
+    """CleanOptions from the ``clean`` config section (a DictConfig or its plain copy, every key
+    of the schema's CleanConfig). Ranges and bands x rows are checked before any stage runs
+    (alchemy/validate.py)."""
+    filters, near = clean["filters"], clean["near_dup"]
+    threshold, num_perm, seed = float(near["threshold"]), int(near["num_perm"]), int(near["seed"])
+    enabled = bool(near["enabled"])
     bands, rows, a, b = lsh_setup(threshold, num_perm, seed) if enabled else (1, 1, (), ())
-    if near.get("bands") and near.get("rows"):
+    if near["bands"] and near["rows"]:
         bands, rows = int(near["bands"]), int(near["rows"])
-        if bands * rows > num_perm:
-            raise ValueError(f"clean.near_dup: bands x rows ({bands * rows}) exceeds num_perm ({num_perm})")
     return CleanOptions(
-        min_chars=int(clean.get("min_chars", 40)),
-        max_chars=int(clean.get("max_chars", 200_000)),
-        dedup=bool(clean.get("dedup", True)),
-        min_words=int(filters.get("min_words", 5)),
-        max_symbol_ratio=float(filters.get("max_symbol_ratio", 1.0)),
-        max_repeated_line_ratio=float(filters.get("max_repeated_line_ratio", 0.5)),
-        boilerplate=bool(filters.get("boilerplate", True)),
-        languages=tuple(str(x) for x in filters.get("languages") or ()),
+        min_chars=int(clean["min_chars"]),
+        max_chars=int(clean["max_chars"]),
+        dedup=bool(clean["dedup"]),
+        min_words=int(filters["min_words"]),
+        max_symbol_ratio=float(filters["max_symbol_ratio"]),
+        max_repeated_line_ratio=float(filters["max_repeated_line_ratio"]),
+        boilerplate=bool(filters["boilerplate"]),
+        languages=tuple(str(x) for x in filters["languages"]),
         near_dup=enabled,
         threshold=threshold,
         num_perm=num_perm,
-        shingle=int(near.get("shingle", 5)),
+        shingle=int(near["shingle"]),
         seed=seed,
         bands=bands,
         rows=rows,
-        sample=int(clean.get("dropped_sample", 20)),
+        sample=int(clean["dropped_sample"]),
         perm_a=a,
         perm_b=b,
     )

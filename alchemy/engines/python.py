@@ -70,14 +70,13 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
     eng, opts = cfg.engine, clean_options(cfg.clean)
     scfgs = source_configs(cfg, inventory)
     total = sum(u.size for u in plan_units(inventory))
-    workers = resolve_workers(eng.get("workers"))
-    if eng.get("workers") is None:  # every core, but a small input is not worth the start-up
+    workers = resolve_workers(eng.workers)
+    if eng.workers is None:  # every core, but a small input is not worth the start-up
         workers = max(1, min(workers, total // SMALL))
     target = max(1 << 20, min(32 << 20, total // (8 * workers) + 1))  # input bytes per parse task
     units = plan_units(inventory, split=target if workers > 1 else 0)  # GitHub's join in parallel too
-    spill = int(eng.get("spill_bytes") or 64_000_000)
-    batch_bytes = int(eng.get("batch_bytes") or 1_000_000)
-    work, lock = _work_dir(Path(eng.get("spill_dir") or out))
+    spill, batch_bytes = int(eng.spill_bytes), int(eng.batch_bytes)
+    work, lock = _work_dir(Path(eng.spill_dir or out))
     for scfg in scfgs.values():  # a parser that spills (GitHub's join buckets) spills here too
         scfg["spill_dir"] = str(work)
     timings: dict[str, float] = {}
@@ -134,8 +133,8 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             timings["dedup"] = time.perf_counter() - t0 - sum(timings.values())
 
             parts = None
-            if eng.get("output", "single") == "partitioned":
-                parts = Path(eng.get("output_dir") or out / "train")
+            if eng.output == "partitioned":
+                parts = Path(eng.output_dir or out / "train")
             outputs = Outputs(out, ctx.mode, opts.sample, parts=parts, show=shown_id(ctx))
             starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
             keep = [(code[starts[b] : starts[b + 1]] == 0).tolist() for b in range(len(sizes))]

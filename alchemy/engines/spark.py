@@ -238,10 +238,10 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         local = spark_dedup.collect(p1, opts, sum(per_source.values()))  # small enough for the driver?
         fate = spark_dedup.fates(spark, p1, opts, metrics, local)
         mark("dedup")
-        partitioned = cfg.engine.get("output", "single") == "partitioned"
+        partitioned = cfg.engine.output == "partitioned"
         outputs = Outputs(out, ctx.mode, opts.sample, train=False, show=shown_id(ctx))
         outputs.book = open_book(cfg, ctx.key)
-        target = (cfg.engine.get("output_dir") or str(out / "train")) if partitioned else None
+        target = (cfg.engine.output_dir or str(out / "train")) if partitioned else None
         spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark), local)
         del local
         outputs.close()
@@ -253,6 +253,6 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
             spark.stop()
     metrics.update(figures(sum(per_source.values()), per_source, outputs.kept, outputs.reasons,
                            len(quarantine), stats, ctx, truncated))
-    metrics.update(spark_master=str(cfg.engine.get("master")), partitions=m, input_bytes=total,
+    metrics.update(spark_master=str(cfg.engine.master), partitions=m, input_bytes=total,
                    timings={k: round(v, 2) for k, v in timings.items()})
     stats.check(bool(cfg.sanitizer.fail_on_leak))

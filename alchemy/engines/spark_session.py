@@ -73,14 +73,14 @@ def settings(engine: Any, master: str) -> dict[str, str]:
         # halves its JIT CPU (24 -> 13 CPU-s at 100 MB) and makes a 1 GB run ~8% faster; a user's
         # own extraJavaOptions replace this
         extra["spark.driver.extraJavaOptions"] = "-XX:TieredStopAtLevel=1"
-    return {**DEFAULTS, **extra, **flatten(engine.get("conf") or {})}
+    return {**DEFAULTS, **extra, **flatten(engine["conf"])}
 
 
 def session(engine: Any) -> tuple[Any, bool]:
     """(SparkSession, started_here): the active one, or a new one from engine.master/conf."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    master = str(engine.get("master") or "local[*]")
+    master = str(engine["master"])
     if master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # no DNS lookup of the host name
     from pyspark.sql import SparkSession

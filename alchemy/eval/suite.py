@@ -52,7 +52,7 @@ def held_out_texts(clean_dir: Path | None, sft_train: Path, sft_eval: Path, limi
 def _side(model: Any, tokenizer: Any, device: str, chats: list[list[dict]],
           questions: list[list[dict]], refs: list[str], texts: list[str], ev: Mapping) -> dict:
     """Every figure for whichever weights `model` currently runs with."""
-    max_length = int(ev.get("max_length", 256))
+    max_length = int(ev["max_length"])
     out: dict[str, Any] = chat_loss(model, tokenizer, device, chats, max_length)
     if texts:
         t = text_loss(model, tokenizer, device, texts, max_length)
@@ -60,8 +60,8 @@ def _side(model: Any, tokenizer: Any, device: str, chats: list[list[dict]],
         out["text_docs"] = t["examples"]
     if questions:
         answers = generate_batch(model, tokenizer, device, questions,
-                                 int(ev.get("max_new_tokens", 48)),
-                                 float(ev.get("repetition_penalty", 1.15)))
+                                 int(ev["max_new_tokens"]),
+                                 float(ev["repetition_penalty"]))
         out["answers"] = answers
         out["f1"] = mean(token_f1(a, r) for a, r in zip(answers, refs, strict=True))
         out["rouge_l"] = mean(rouge_l(a, r) for a, r in zip(answers, refs, strict=True))
@@ -77,8 +77,8 @@ def evaluate_adapter(model_cfg: Mapping, cache_dir: Path, adapter: Path, sft_eva
     ``extra(model, tokenizer, device)``, when given, runs once per side under the same weights
     (the fact questions); its result is stored as that side's ``"extra"``.
     """
-    chats = read_chats(sft_eval, limit=int(ev.get("max_samples", 48)))
-    n_gen = int(ev.get("generate_samples", 8))
+    chats = read_chats(sft_eval, limit=int(ev["max_samples"]))
+    n_gen = int(ev["generate_samples"])
     picked = [c for c in chats if c[-1]["role"] == "assistant"][:n_gen]
     questions = [c[:-1] for c in picked]
     refs = [c[-1]["content"] for c in picked]

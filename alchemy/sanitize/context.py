@@ -60,28 +60,30 @@ class SanitizeContext:
     """Config, key and run-wide names for phase 1; cheap to pickle, safe to share."""
 
     def __init__(self, cfg: Any, people: Iterable[str] = (), key: bytes | None = None) -> None:
-        get = cfg.get
-        self.enabled = bool(get("enabled", True))
-        self.mode = get("mode", "mask")
+        """``cfg``: the sanitizer section (cfg.sanitizer, or schema_dict(SanitizerConfig, ...)),
+        every key read as is. A run checked its values before any stage (alchemy/validate.py);
+        the checks here guard other callers."""
+        self.enabled = bool(cfg["enabled"])
+        self.mode = cfg["mode"]
         if self.mode not in MODES:
             raise ValueError(f"sanitizer.mode must be mask, redact or drop_record, not {self.mode!r}")
-        self.families = tuple(f for f, k in (("secret", "secrets"), ("pii", "pii")) if get(k, True))
-        self.names = bool(get("names", True))
-        self.strict = bool(get("strict", False))
-        self.entropy = float(get("entropy", 3.5))
-        self.skip = tuple(sorted(get("skip_types", []) or []))
-        self.allow_patterns = tuple(str(p) for p in get("allowlist", []) or [])
-        self.allow_values = frozenset(str(v) for v in get("allow_values", []) or [])
-        self.ip_allow = tuple(str(n) for n in get("ip_allow", []) or [])
+        self.families = tuple(f for f, k in (("secret", "secrets"), ("pii", "pii")) if cfg[k])
+        self.names = bool(cfg["names"])
+        self.strict = bool(cfg["strict"])
+        self.entropy = float(cfg["entropy"])
+        self.skip = tuple(sorted(cfg["skip_types"]))
+        self.allow_patterns = tuple(str(p) for p in cfg["allowlist"])
+        self.allow_values = frozenset(str(v) for v in cfg["allow_values"])
+        self.ip_allow = tuple(str(n) for n in cfg["ip_allow"])
         for n in self.ip_allow:
             ipaddress.ip_network(n, strict=False)  # a bad CIDR fails at start, not mid-run
-        self.rules = tuple(self._rule(r) for r in get("rules", []) or [])
+        self.rules = tuple(self._rule(r) for r in cfg["rules"])
         for p in self.allow_patterns:
             re.compile(p)  # a bad regex fails at start, not mid-run
-        self.ner_model = str(get("ner_model", "") or "")
-        self.ner = bool(get("ner", False)) and self.enabled and ner_available(self.ner_model)
-        self.gate = gate.resolve_backend(str(get("leak_gate", "auto"))) if self.enabled else "none"
-        env = os.environ.get(get("key_env") or "", "")
+        self.ner_model = str(cfg["ner_model"])
+        self.ner = bool(cfg["ner"]) and self.enabled and ner_available(self.ner_model)
+        self.gate = gate.resolve_backend(str(cfg["leak_gate"])) if self.enabled else "none"
+        env = os.environ.get(cfg["key_env"] or "", "")
         self.key = key or (env.encode() if env else _secrets.token_bytes(32))
         self.people = tuple(sorted({p.strip() for p in people if is_person(p)}))
         self._known = frozenset(self.people)  # a record's own names are looked up, not re-hashed
@@ -93,7 +95,7 @@ class SanitizeContext:
         if not _TYPE.fullmatch(kind):
             raise ValueError(f"sanitizer.rules: type {kind!r} must be UPPER_CASE")
         re.compile(pattern)
-        return kind, str(rule.get("family", "secret")), pattern, int(rule.get("group", 0))
+        return kind, str(rule["family"]), pattern, int(rule["group"])
 
     def with_people(self, people: Iterable[str]) -> SanitizeContext:
         """A copy that also knows these names (collected run-wide before phase 1)."""

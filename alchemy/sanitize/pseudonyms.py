@@ -30,13 +30,13 @@ log = logging.getLogger(__name__)
 
 
 def _env_key(cfg: Any) -> bytes | None:
-    value = os.environ.get(cfg.sanitizer.get("key_env") or "", "")
+    value = os.environ.get(cfg.sanitizer.key_env or "", "")
     return value.encode() if value else None
 
 
 def book_dir(cfg: Any) -> Path | None:
     """Where the numbering lives, or None when placeholders are per run (no key variable)."""
-    if not bool(cfg.sanitizer.get("stable_placeholders", True)) or not cfg.sanitizer.get("enabled", True):
+    if not cfg.sanitizer.stable_placeholders or not cfg.sanitizer.enabled:
         return None
     if _env_key(cfg) is None:
         return None
@@ -46,10 +46,10 @@ def book_dir(cfg: Any) -> Path | None:
 def run_key(cfg: Any) -> bytes | None:
     """The HMAC key from the key variable, else None (a random per-run key, never stored)."""
     key = _env_key(cfg)
-    if key is None and bool(cfg.sanitizer.get("stable_placeholders", True)):
+    if key is None and cfg.sanitizer.stable_placeholders:
         log.info("sanitizer: %s is not set, so placeholders are numbered per run; set it to a "
                  "secret of your own for stable placeholders across runs",
-                 cfg.sanitizer.get("key_env") or "the sanitizer.key_env variable")
+                 cfg.sanitizer.key_env or "the sanitizer.key_env variable")
     return key
 
 
@@ -79,6 +79,6 @@ class Book:
 def open_book(cfg: Any, key: bytes) -> Book | None:
     """The run's book, or None when placeholders are numbered per run (or only typed)."""
     folder = book_dir(cfg)
-    if folder is None or cfg.sanitizer.get("mode", "mask") != "mask":
+    if folder is None or cfg.sanitizer.mode != "mask":
         return None
     return Book(folder, key)

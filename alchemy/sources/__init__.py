@@ -46,7 +46,7 @@ def bounded(parse: Callable[..., Items]) -> Callable[..., Items]:
 
     @functools.wraps(parse)
     def wrapper(path: Any, cfg: Any) -> Items:
-        limit = int(cfg.get("max_record_chars") or MAX_RECORD_CHARS)
+        limit = MAX_RECORD_CHARS
         try:
             for item in parse(path, cfg):
                 if isinstance(item, Record) and len(item.text) > limit:

@@ -45,7 +45,7 @@ def parse_file(path: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaranti
     path = Path(path)
     rel = rel_path(path, cfg)
     suffix = path.suffix.lower()
-    parser = str(cfg.get("parser") or "native")
+    parser = str(cfg["parser"])
     if parser not in PARSERS:
         yield Quarantine(SOURCE, rel, f"source.documents.parser={parser!r} is not one of "
                          f"{', '.join(PARSERS)}", id=f"{SOURCE}:{rel}")

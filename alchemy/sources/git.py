@@ -189,7 +189,7 @@ def parse_dir(raw_dir: Path, cfg: Mapping[str, Any]) -> Iterator[Record | Quaran
         with tempfile.TemporaryDirectory(prefix="alchemy-dump-") as tmp:
             out = Path(tmp) / f"{bundle.stem}.commits.jsonl"
             try:
-                dump_repo(bundle, out, int(cfg.get("max_diff_bytes", 20000)))
+                dump_repo(bundle, out, int(cfg["max_diff_bytes"]))
             except (RuntimeError, OSError) as exc:
                 yield Quarantine(SOURCE, rel_path(bundle, cfg), f"unreadable bundle: {exc}")
                 continue

@@ -29,6 +29,7 @@ _WHAT = {"review_comment": "review comment", "review": "review", "issue_comment"
 Key = tuple[str, int]
 BUCKET_BYTES = 2_000_000  # input bytes per join bucket: pass 2 holds one bucket's objects (~5x)
 BUFFER_BYTES = 4_000_000  # spilled rows buffered before they are appended to their buckets
+MAX_HUNK_LINES = 20  # diff lines kept above a review comment (the lines it is about)
 
 
 def kind_of(obj: Any) -> str:
@@ -300,7 +301,7 @@ def build_record(pr: dict[str, Any], repo: str, number: int, rel: str,
                if _body(r.get("body")) or r.get("state") not in ("COMMENTED", "PENDING")]
     if reviews:
         lines += ["", "## Reviews", "", "\n\n".join(reviews)]
-    threads = _threads(groups["review_comment"], int(cfg.get("max_hunk_lines", 20)))
+    threads = _threads(groups["review_comment"], MAX_HUNK_LINES)
     if threads:
         lines += ["", "## Review comments", "", "\n\n".join(threads)]
     talk = [f"**{_login(c)}** ({str(c.get('created_at') or '')[:10]}):\n{_body(c.get('body'))}"

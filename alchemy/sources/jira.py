@@ -146,7 +146,7 @@ def _record(
     desc = body(f.get("description"))
     if desc:
         lines += ["", "## Description", "", desc]
-    if cfg.get("include_comments", True):
+    if cfg["include_comments"]:
         notes = [f"**{_name(c.get('author')) or 'Unknown'}** ({str(c.get('created', ''))[:10]}):\n"
                  f"{body(c.get('body'))}" for c in _comments(f, extra)]
         if notes:

@@ -23,9 +23,9 @@ from alchemy.stages import StageContext
 
 def fingerprint(cfg: DictConfig, prepared: None) -> dict[str, Any]:
     """Only the output layout, and only when it is not the default single file."""
-    if cfg.engine.get("output", "single") == "single":
+    if cfg.engine.output == "single":
         return {}
-    return {"output": cfg.engine.output, "output_dir": cfg.engine.get("output_dir")}
+    return {"output": cfg.engine.output, "output_dir": cfg.engine.output_dir}
 
 
 def _report_unsupported(inventory: dict[str, Any], metrics: dict[str, Any]) -> None:
@@ -73,7 +73,7 @@ def run(ctx: StageContext) -> None:
         from alchemy.engines.python import run_clean
     run_clean(ctx.cfg, inventory, ctx.out, ctx.metrics)
     _report_unsupported(inventory, ctx.metrics)
-    if ctx.cfg.engine.get("output") == "partitioned" and ctx.cfg.engine.get("output_dir"):
+    if ctx.cfg.engine.output == "partitioned" and ctx.cfg.engine.output_dir:
         # the parts live outside the artifact: later stages find them through this pointer
         (ctx.out / "train_location.json").write_text(json.dumps({"parts": str(ctx.cfg.engine.output_dir)}))
     ctx.metrics.update(engine=engine, engine_reason=reason)

@@ -1,15 +1,14 @@
 """export: adapter -> one full Hugging Face model folder (merged/), checked against base+adapter.
 
 `alchemy 'pipeline.stages=[export]'` exports this config's adapter (trained first if needed).
-Settings (optional, defaults here): export.prompts, export.atol, export.max_new_tokens,
-export.device. The check's figures go to export.json and report.json; a mismatch fails the stage.
+Settings (defaults in alchemy/config.py's ExportConfig): export.prompts, export.atol,
+export.max_new_tokens, export.device. The check's figures go to export.json and report.json;
+a mismatch fails the stage.
 """
 
 from __future__ import annotations
 
 import json
-
-from omegaconf import OmegaConf
 
 from alchemy.stages import StageContext
 
@@ -20,10 +19,6 @@ PROMPTS = (
 )
 
 
-def _opt(ctx: StageContext, key: str, default):  # noqa: ANN001, ANN202 - any config value
-    return OmegaConf.select(ctx.cfg, f"export.{key}", default=default)
-
-
 def run(ctx: StageContext) -> None:
     from alchemy.export import merge_and_verify
     from alchemy.train.loading import adapter_model_cfg
@@ -31,12 +26,12 @@ def run(ctx: StageContext) -> None:
     adapter = ctx.inputs["train"] / "adapter"
     model_cfg = adapter_model_cfg(adapter, ctx.cfg.model)
     own = (ctx.cfg.infer.prompt or PROMPTS[0], *PROMPTS[1:])
-    prompts = [str(p) for p in _opt(ctx, "prompts", None) or own]
+    ex = ctx.cfg.export
+    prompts = [str(p) for p in ex.prompts or own]
     out = ctx.out / "merged"
     check = merge_and_verify(model_cfg, ctx.cache_dir, adapter, out, prompts,
-                             atol=float(_opt(ctx, "atol", 1e-3)),
-                             max_new_tokens=int(_opt(ctx, "max_new_tokens", 24)),
-                             device=str(_opt(ctx, "device", "cpu")))
+                             atol=float(ex.atol), max_new_tokens=int(ex.max_new_tokens),
+                             device=str(ex.device))
     card = (adapter / "README.md").read_text(encoding="utf-8") if (adapter / "README.md").is_file() else ""
     (out / "README.md").write_text(
         card.replace("# LoRA adapter for", "# Merged model: base + LoRA adapter for", 1)

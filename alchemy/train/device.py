@@ -12,6 +12,7 @@ log = logging.getLogger(__name__)
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+DTYPES = ("auto", "float32", "bfloat16", "float16")  # model.dtype
 
 
 def _gpu_name() -> str:
@@ -93,7 +94,7 @@ def torch_dtype(dtype: str, device: str, precision: str):  # noqa: ANN201 - torc
     if dtype in table:
         return table[dtype]
     if dtype != "auto":
-        raise ValueError(f"model.dtype must be auto|float32|bfloat16|float16, got {dtype!r}")
+        raise ValueError(f"model.dtype must be one of {DTYPES}, got {dtype!r}")
     if device == "cpu" or precision == "fp32":
         return torch.float32
     return torch.bfloat16 if precision == "bf16" else torch.float16

@@ -20,6 +20,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 _STEP = re.compile(r"^checkpoint-(\d+)$")
 _WEIGHTS = ("adapter_model.safetensors", "model.safetensors", "adapter_model.bin", "pytorch_model.bin")
+NEVER = frozenset({"never", "no", "false", "none", "off"})  # train.resume values: start afresh
 
 
 def is_complete(folder: Path) -> bool:
@@ -52,7 +53,7 @@ def last_checkpoint(folder: Path, resume: str) -> str | None:
     """The checkpoint to continue from: `resume` = auto (newest complete in `folder`), never,
     or a path."""
     resume = str(resume or "never").strip()
-    if resume.lower() in {"never", "no", "false", "none", "off"}:
+    if resume.lower() in NEVER:
         shutil.rmtree(folder, ignore_errors=True)  # a fresh start must not mix old state
         return None
     if resume.lower() != "auto":

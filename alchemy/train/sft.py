@@ -70,36 +70,36 @@ def _sft_config(train_cfg: Mapping, device: str, precision: str, output_dir: Pat
                 with_eval: bool = False) -> Any:
     from trl import SFTConfig
 
-    save_steps = int(train_cfg.get("save_steps") or 0)
-    eval_steps = train_cfg.get("eval_steps")
-    max_steps = train_cfg.get("max_steps")
-    warmup = train_cfg.get("warmup_steps")
-    batch = int(train_cfg.get("per_device_train_batch_size", 4))
+    save_steps = int(train_cfg["save_steps"])
+    eval_steps = train_cfg["eval_steps"]
+    max_steps = train_cfg["max_steps"]
+    warmup = train_cfg["warmup_steps"]
+    batch = int(train_cfg["per_device_train_batch_size"])
     return SFTConfig(
         output_dir=str(output_dir),
         max_steps=int(max_steps) if max_steps and int(max_steps) > 0 else -1,
-        num_train_epochs=float(train_cfg.get("num_train_epochs", 1)),
+        num_train_epochs=float(train_cfg["num_train_epochs"]),
         per_device_train_batch_size=batch,
         per_device_eval_batch_size=batch,
-        gradient_accumulation_steps=int(train_cfg.get("gradient_accumulation_steps", 1)),
-        learning_rate=float(train_cfg.get("learning_rate", 2e-4)),
-        lr_scheduler_type=str(train_cfg.get("lr_scheduler_type", "cosine")),
-        warmup_steps=float(warmup if warmup is not None else train_cfg.get("warmup_ratio", 0.05)),
-        max_length=int(train_cfg.get("max_length", 256)),
-        packing=bool(train_cfg.get("packing", False)),
+        gradient_accumulation_steps=int(train_cfg["gradient_accumulation_steps"]),
+        learning_rate=float(train_cfg["learning_rate"]),
+        lr_scheduler_type=str(train_cfg["lr_scheduler_type"]),
+        warmup_steps=float(warmup if warmup is not None else train_cfg["warmup_ratio"]),
+        max_length=int(train_cfg["max_length"]),
+        packing=bool(train_cfg["packing"]),
         # short fact pairs and long grounded ones: batches of like lengths waste no padding
-        train_sampling_strategy=str(train_cfg.get("sampling", "random")),
+        train_sampling_strategy=str(train_cfg["sampling"]),
         # transformers 5 renamed gradient_checkpointing; TRL still defaults the old name to True.
-        activation_checkpointing=bool(train_cfg.get("gradient_checkpointing", False)),
-        logging_steps=int(train_cfg.get("logging_steps", 5)),
+        activation_checkpointing=bool(train_cfg["gradient_checkpointing"]),
+        logging_steps=int(train_cfg["logging_steps"]),
         logging_first_step=True,
-        seed=int(train_cfg.get("seed", 42)),
+        seed=int(train_cfg["seed"]),
         bf16=precision == "bf16",
         fp16=precision == "fp16",
         use_cpu=device == "cpu",
         dataloader_pin_memory=device == "cuda",
         assistant_only_loss=True,
-        report_to=parse_report_to(train_cfg.get("report_to")) or "none",
+        report_to=parse_report_to(train_cfg["report_to"]) or "none",
         run_name=run_name(),
         save_strategy="steps" if save_steps > 0 else "no",
         save_steps=max(save_steps, 1),
@@ -125,6 +125,9 @@ def train_adapter(
 ) -> dict:
     """Train a LoRA adapter into `out_dir`; return losses, timings and parameter counts.
 
+    The three configs are whole sections of the run config (``cfg.model``, ``cfg.lora``,
+    ``cfg.train``): every key is read as is, defaults live only in alchemy/config.py.
+
     `cpt_texts` (with train.cpt.enabled) runs the continued-pretraining phase first;
     `callbacks` are extra transformers TrainerCallbacks (tests use one to simulate a crash).
     """
@@ -135,11 +138,11 @@ def train_adapter(
 
     from alchemy.train.lean import lean_trainer_class
 
-    device = pick_device(str(train_cfg.get("device", "auto")))
-    precision = pick_precision(str(train_cfg.get("precision", "auto")), device)
+    device = pick_device(str(train_cfg["device"]))
+    precision = pick_precision(str(train_cfg["precision"]), device)
     model, tokenizer = load_base(model_cfg, cache_dir, device, precision)
     model.config.use_cache = False
-    targets = resolve_target_modules(model, lora_cfg.get("target_modules", "all-linear"))
+    targets = resolve_target_modules(model, lora_cfg["target_modules"])
     chats = read_chats(Path(train_path))
     train_ds = Dataset.from_list([{"messages": c} for c in chats])
     eval_ds = None
@@ -151,26 +154,26 @@ def train_adapter(
     out_dir = Path(out_dir)
     checkpoints = Path(checkpoint_dir) if checkpoint_dir else out_dir / "checkpoints"
     broken = newest_complete(checkpoints)[1] if checkpoints.is_dir() else []
-    resume_from = last_checkpoint(checkpoints, str(train_cfg.get("resume", "auto")))
-    max_length = int(train_cfg.get("max_length", 256))
+    resume_from = last_checkpoint(checkpoints, str(train_cfg["resume"]))
+    max_length = int(train_cfg["max_length"])
     truncated = count_truncated(tokenizer, chats, max_length)
     if truncated:
         log.warning("%d of %d examples exceed train.max_length=%d and are truncated",
                     truncated, len(chats), max_length)
     peft_config = LoraConfig(
-        r=int(lora_cfg.get("r", 16)),
-        lora_alpha=int(lora_cfg.get("alpha", 32)),
-        lora_dropout=float(lora_cfg.get("dropout", 0.05)),
+        r=int(lora_cfg["r"]),
+        lora_alpha=int(lora_cfg["alpha"]),
+        lora_dropout=float(lora_cfg["dropout"]),
         target_modules=targets,
-        bias=str(lora_cfg.get("bias", "none")),
-        use_dora=bool(lora_cfg.get("use_dora", False)),
-        use_rslora=bool(lora_cfg.get("use_rslora", False)),
+        bias=str(lora_cfg["bias"]),
+        use_dora=bool(lora_cfg["use_dora"]),
+        use_rslora=bool(lora_cfg["use_rslora"]),
         task_type="CAUSAL_LM",
     )
-    cpt_cfg = train_cfg.get("cpt") or {}
+    cpt_cfg = train_cfg["cpt"]
     cpt_metrics: dict[str, Any] = {}
-    if cpt_cfg.get("enabled"):
-        if train_cfg.get("gradient_checkpointing"):
+    if cpt_cfg["enabled"]:
+        if train_cfg["gradient_checkpointing"]:
             model.enable_input_require_grads()  # frozen embeddings + checkpointing need it
         model = get_peft_model(model, peft_config)  # SFT continues this very adapter
         peft_config = None
@@ -180,8 +183,8 @@ def train_adapter(
             cpt_metrics = continued_pretraining(model, tokenizer, list(cpt_texts or []), cpt_cfg,
                                                 train_cfg, device, precision, checkpoints / "cpt")
     # Tracking logs go to the run folder (see alchemy.train.tracking), not the checkpoints.
-    with tracking_env(train_cfg.get("report_to"), out_dir):
-        trainer_class = lean_trainer_class() if train_cfg.get("lean_loss", True) else SFTTrainer
+    with tracking_env(train_cfg["report_to"], out_dir):
+        trainer_class = lean_trainer_class() if train_cfg["lean_loss"] else SFTTrainer
         trainer = trainer_class(
             model=model,
             args=_sft_config(train_cfg, device, precision, checkpoints, eval_ds is not None),
@@ -194,7 +197,7 @@ def train_adapter(
         trainable, total = trainer.model.get_nb_trainable_parameters()
         log.info(
             "training LoRA r=%s on %s: %d/%d params trainable, %d examples",
-            lora_cfg.get("r", 16),
+            lora_cfg["r"],
             ", ".join(targets),
             trainable,
             total,

@@ -27,6 +27,7 @@ from .mirror import Mirror, locked
 __all__ = ["AccessError", "PullError", "Pulled", "credentials", "is_live", "sync"]
 log = logging.getLogger("alchemy")
 SYNC_MODES = ("incremental", "full", "offline")
+DEPLOYMENTS = ("auto", "cloud", "server")  # Atlassian sources
 
 
 @dataclass
@@ -44,9 +45,9 @@ class Pulled:
 def is_live(name: str, scfg: Mapping[str, Any]) -> bool:
     """Whether a source is pulled (a URL / repos given) rather than read from raw_dir."""
     if name in ("jira", "confluence"):
-        return bool(scfg.get("url"))
+        return bool(scfg["url"])
     if name == "github":
-        return bool(scfg.get("repos"))
+        return bool(scfg["repos"])
     return False
 
 
@@ -62,10 +63,10 @@ def credentials(scfg: Mapping[str, Any], setting: str, url: str) -> tuple[str | 
     + API token as basic auth. Server/Data Center: a personal access token as a bearer token.
     Only the variables' names ever appear in messages.
     """
-    email_env, token_env = scfg.get("email_env") or "", scfg.get("token_env") or ""
+    email_env, token_env = scfg["email_env"] or "", scfg["token_env"] or ""
     email, token = os.environ.get(email_env, ""), os.environ.get(token_env, "")
-    mode = str(scfg.get("deployment") or "auto")
-    if mode not in ("auto", "cloud", "server"):
+    mode = str(scfg["deployment"])
+    if mode not in DEPLOYMENTS:
         raise AccessError(f"{setting}.deployment: {mode!r} is not one of auto, cloud, server")
     host = urllib.parse.urlsplit(url).hostname or ""
     cloud = mode == "cloud" or (mode == "auto" and (bool(email) or host.endswith(".atlassian.net")))
@@ -85,20 +86,19 @@ def credentials(scfg: Mapping[str, Any], setting: str, url: str) -> tuple[str | 
 def client(scfg: Mapping[str, Any], setting: str, base: str, auth: str | None,
            hints: dict[int, str], **extra: Any) -> HttpClient:
     return HttpClient(base, setting, auth=auth, hints=hints,
-                      timeout=float(scfg.get("timeout_s") or 30),
-                      retries=int(scfg.get("retries") if scfg.get("retries") is not None else 5),
-                      max_wait=float(scfg.get("max_wait_s") or 900), **extra)
+                      timeout=float(scfg["timeout_s"]), retries=int(scfg["retries"]),
+                      max_wait=float(scfg["max_wait_s"]), **extra)
 
 
 def secrets_of(scfg: Mapping[str, Any]) -> tuple[str, ...]:
     """The token a source uses, so the mirror can make sure it never reaches a file."""
-    token = os.environ.get(str(scfg.get("token_env") or ""), "")
+    token = os.environ.get(str(scfg.get("token_env") or ""), "")  # git has no token_env
     return (token,) if len(token) >= 8 else ()
 
 
 def sync(name: str, scfg: Mapping[str, Any], state_root: Path) -> Pulled:
     """Bring the source's mirror(s) up to date and return them; raises PullError/AccessError."""
-    mode = str(scfg.get("sync") or "incremental")
+    mode = str(scfg["sync"])
     setting = f"source.{name}"
     if mode not in SYNC_MODES:
         raise AccessError(f"{setting}.sync: {mode!r} is not one of {', '.join(SYNC_MODES)}")

@@ -27,16 +27,16 @@ _PARAM = {"account-id": "accountId", "userkey": "key", "username": "username"}
 
 def scopes(scfg: Mapping[str, Any], state_dir: Path) -> list[tuple[str, Path, str]]:
     url = str(scfg["url"]).rstrip("/")
-    key = scope_key(url=url, spaces=sorted(scfg.get("spaces") or []), cql=scfg.get("cql"),
-                    pages=sorted(str(p) for p in scfg.get("pages") or []))
+    key = scope_key(url=url, spaces=sorted(scfg["spaces"]), cql=scfg["cql"],
+                    pages=sorted(str(p) for p in scfg["pages"]))
     return [("", state_dir / key, url)]
 
 
 def _queries(scfg: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(kind, value) per thing to pull: ("space", KEY), ("cql", CQL), ("tree", page id)."""
-    out = [("space", str(s)) for s in scfg.get("spaces") or []]
-    out += [("cql", str(scfg["cql"]))] if scfg.get("cql") else []
-    out += [("tree", str(p)) for p in scfg.get("pages") or []]
+    out = [("space", str(s)) for s in scfg["spaces"]]
+    out += [("cql", str(scfg["cql"]))] if scfg["cql"] else []
+    out += [("tree", str(p)) for p in scfg["pages"]]
     return out
 
 
@@ -54,12 +54,12 @@ def pull(mirror: Mirror, url: str, scfg: Mapping[str, Any], setting: str) -> dic
         raise AccessError(f"{setting}: nothing to pull: set {setting}.spaces=[KEY], "
                           f"{setting}.cql='...' or {setting}.pages=[ID]")
     auth, _ = credentials(scfg, setting, url)
-    hints = {401: f"check the token in ${scfg.get('token_env')} ({setting}.token_env)",
+    hints = {401: f"check the token in ${scfg['token_env']} ({setting}.token_env)",
              403: "the token's user may not view this space or page",
              404: f"check {setting}.url (with its context path, e.g. https://x.atlassian.net/"
                   f"wiki) and the space keys / page ids"}
     http = client(scfg, setting, url, auth, hints)
-    size = int(scfg.get("page_size") or 50)
+    size = int(scfg["page_size"])
     started = time.time()
     since = mirror.cursor.get("since")
     users: dict[str, str] = mirror.read_json("users.json", {}) or {}

@@ -36,8 +36,8 @@ def repo_paths(scfg: Mapping[str, Any]) -> list[Path]:
     directory; no ``repos`` with a ``raw_dir`` means every repository in it. A path that does
     not exist or is not a repository, a glob that names none, or neither setting is the user's
     to fix (AccessError -> exit 2), never an empty corpus."""
-    raw_dir = scfg.get("raw_dir")
-    patterns = [os.path.expanduser(str(p)) for p in scfg.get("repos") or (["*"] if raw_dir else [])]
+    raw_dir = scfg["raw_dir"]
+    patterns = [os.path.expanduser(str(p)) for p in scfg["repos"] or (["*"] if raw_dir else [])]
     if not patterns:
         raise AccessError("source.git: no repositories given: set source.git.repos=[/path/to/repo] "
                           "(folders, bare repos, *.bundle, globs) or source.git.raw_dir=FOLDER of them")
@@ -74,7 +74,7 @@ def scopes(scfg: Mapping[str, Any], state_dir: Path) -> list[tuple[str, Path, An
     for path, name in zip(paths, names, strict=True):
         if names.count(name) > 1:  # two repos called "api": keep both, apart
             name += "-" + hashlib.sha256(str(path).encode()).hexdigest()[:6]
-        diff = int(scfg.get("max_diff_bytes") or 0) if scfg.get("include_diffs", True) else 0
+        diff = int(scfg["max_diff_bytes"]) if scfg["include_diffs"] else 0
         key = scope_key(path=str(path), max_diff_bytes=diff)
         out.append(("", state_dir / key, (path, name, diff)))
     return out

@@ -25,20 +25,20 @@ _REPO = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 def scopes(scfg: Mapping[str, Any], state_dir: Path) -> list[tuple[str, Path, str]]:
-    api = str(scfg.get("api_url") or "https://api.github.com").rstrip("/")
+    api = str(scfg["api_url"]).rstrip("/")
     out = []
-    for repo in scfg.get("repos") or []:
+    for repo in scfg["repos"]:
         repo = str(repo).strip().strip("/")
         if not _REPO.match(repo):
             raise AccessError(f"source.github.repos: {repo!r} is not owner/name")
-        key = scope_key(api=api, repo=repo, since=scfg.get("since"))
+        key = scope_key(api=api, repo=repo, since=scfg["since"])
         out.append((repo.replace("/", "__"), state_dir / key, repo))
     return out
 
 
 def pull(mirror: Mirror, repo: str, scfg: Mapping[str, Any], setting: str) -> dict[str, int]:
-    api = str(scfg.get("api_url") or "https://api.github.com").rstrip("/")
-    token_env = str(scfg.get("token_env") or "GITHUB_TOKEN")
+    api = str(scfg["api_url"]).rstrip("/")
+    token_env = str(scfg["token_env"])
     token = os.environ.get(token_env, "")
     if not token:
         log.warning("%s: $%s is not set; pulling %s unauthenticated (60 requests/hour)",
@@ -50,8 +50,8 @@ def pull(mirror: Mirror, repo: str, scfg: Mapping[str, Any], setting: str) -> di
     http = client(scfg, setting, api, f"Bearer {token}" if token else None, hints,
                   headers={"Accept": "application/vnd.github+json",
                            "X-GitHub-Api-Version": "2022-11-28"})
-    since = mirror.cursor.get("updated") or scfg.get("since") or None
-    per_page = int(scfg.get("per_page") or 100)
+    since = mirror.cursor.get("updated") or scfg["since"] or None
+    per_page = int(scfg["per_page"])
     newest = str(since or "")
     changed: list[int] = []
     for pr in _paged(http, f"/repos/{repo}/pulls", {"state": "all", "sort": "updated",

@@ -25,8 +25,8 @@ _ORDER = re.compile(r"^(.*?)\s*\border\s+by\b(.*)$", re.I | re.S)
 
 def scopes(scfg: Mapping[str, Any], state_dir: Path) -> list[tuple[str, Path, str]]:
     url = str(scfg["url"]).rstrip("/")
-    key = scope_key(url=url, jql=scfg.get("jql"), version=scfg.get("api_version"),
-                    deployment=scfg.get("deployment"))
+    key = scope_key(url=url, jql=scfg["jql"], version=scfg["api_version"],
+                    deployment=scfg["deployment"])
     return [("", state_dir / key, url)]
 
 
@@ -44,24 +44,24 @@ def incremental_jql(jql: str, since: float | None, now: float) -> str:
 
 def pull(mirror: Mirror, url: str, scfg: Mapping[str, Any], setting: str) -> dict[str, int]:
     auth, cloud = credentials(scfg, setting, url)
-    token_env, email_env = scfg.get("token_env"), scfg.get("email_env")
+    token_env, email_env = scfg["token_env"], scfg["email_env"]
     hints = {401: f"check the token in ${token_env} ({setting}.token_env)"
                   + (f" and the e-mail in ${email_env}" if cloud else " (a Server/DC PAT)"),
              403: "the token's user may not browse these projects, or CAPTCHA is required",
              404: f"check {setting}.url (the site root, e.g. https://company.atlassian.net)"}
     http = client(scfg, setting, url, auth, hints)
-    version = int(scfg.get("api_version") or (3 if cloud else 2))
+    version = int(scfg["api_version"] or (3 if cloud else 2))
     started = time.time()
-    jql = incremental_jql(str(scfg.get("jql") or ""), mirror.cursor.get("since"), started)
-    fields = ["*navigable", "comment"] if scfg.get("include_comments", True) else ["*navigable"]
-    size = int(scfg.get("page_size") or 50)
+    jql = incremental_jql(str(scfg["jql"] or ""), mirror.cursor.get("since"), started)
+    fields = ["*navigable", "comment"] if scfg["include_comments"] else ["*navigable"]
+    size = int(scfg["page_size"])
     pages = (_token_pages(http, version, jql, fields, size) if cloud
              else _offset_pages(http, version, jql, fields, size))
     fetched = 0
     for issue in pages:
         if not isinstance(issue, dict) or not issue.get("key"):
             continue
-        if scfg.get("include_comments", True):
+        if scfg["include_comments"]:
             _all_comments(http, version, issue)
         mirror.write_json(f"issues/{issue['key']}.json", issue)
         fetched += 1
