@@ -74,17 +74,17 @@ def test_sweep_trains_twice_and_reuses_data_stages(tmp_path) -> None:
 
 
 def test_a_failing_sweep_job_does_not_stop_the_others(tmp_path) -> None:
-    # an unknown precision passes the config checks and fails in the train stage (lora.r=0 would
-    # be a config error now: exit 2 before any stage)
+    # a max_length that cuts every answer off passes the config checks (it is a property of the
+    # data) and fails in the train stage with a clear message; bad values are exit 2 up front
     cmd = [sys.executable, "-m", "alchemy.cli", "-m", *TINY, "train.max_steps=1",
-           "train.precision=bogus,auto",
+           "train.max_length=2,128",
            "pipeline.stages=[train]", f"paths.cache_dir={tmp_path}/cache",
            f"hydra.sweep.dir={tmp_path}/sweep"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert proc.returncode == 1 and "1 sweep job(s) failed: [0]" in proc.stderr
     failed = json.loads((tmp_path / "sweep" / "0" / "report.json").read_text())
-    assert "train.precision must be one of" in failed["stages"]["train"]["error"]
+    assert "keeps an answer token within train.max_length=2" in failed["stages"]["train"]["error"]
     ok = json.loads((tmp_path / "sweep" / "1" / "report.json").read_text())
     assert ok["stages"]["train"]["cached"] is False and "error" not in ok["stages"]["train"]
     summary = (tmp_path / "sweep" / "sweep_summary.md").read_text()
-    assert "failed (train: ValueError" in summary and "| 1 | train.precision=auto | ok |" in summary
+    assert "failed (train: ValueError" in summary and "| 1 | train.max_length=128 | ok |" in summary

@@ -28,9 +28,9 @@ DROPPED, SAMPLE = "dropped.jsonl", "dropped_sample.jsonl"
 
 class Outputs:
     """Streaming writer of the corpus (train.jsonl or its parts), dropped.jsonl and
-    dropped_sample.jsonl. ``train=False``: the engine writes the corpus itself (Spark)."""
+    dropped_sample.jsonl. ``corpus=False``: the engine writes the corpus itself (Spark)."""
 
-    def __init__(self, out: Path, mode: str, sample: int, train: bool = True,
+    def __init__(self, out: Path, mode: str, sample: int, corpus: bool = True,
                  parts: Path | None = None, part_bytes: int = 128_000_000,
                  show: Callable[[Any], Any] = lambda s: s) -> None:
         self.mode = mode  # the sanitizer's: phase 2 numbers (mask) or only types (redact)
@@ -39,7 +39,7 @@ class Outputs:
         self.parts, self.part_bytes, self.part_no, self.written = parts, part_bytes, 0, 0
         if parts is not None:
             parts.mkdir(parents=True, exist_ok=True)
-        self.corpus: Any = open(self._next_name(out), "wb", buffering=0) if train else None
+        self.corpus: Any = open(self._next_name(out), "wb", buffering=0) if corpus else None
         self.dropped = open(out / DROPPED, "w", encoding="utf-8")
         self.sample_path = out / SAMPLE
         self.sample = sample

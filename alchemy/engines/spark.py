@@ -239,7 +239,7 @@ def run_clean(cfg: Any, inventory: dict[str, Any], out: Path, metrics: dict[str,
         fate = spark_dedup.fates(spark, p1, opts, metrics, local)
         mark("dedup")
         partitioned = cfg.engine.output == "partitioned"
-        outputs = Outputs(out, ctx.mode, opts.sample, train=False, show=shown_id(ctx))
+        outputs = Outputs(out, ctx.mode, opts.sample, corpus=False, show=shown_id(ctx))
         outputs.book = open_book(cfg, ctx.key)
         target = (cfg.engine.output_dir or str(out / "train")) if partitioned else None
         spark_dedup.write(spark, p1, fate, outputs, opts, out, target, shared_disk(spark), local)

@@ -194,6 +194,9 @@ def train_adapter(
             peft_config=peft_config,
             callbacks=callbacks,
         )
+        if len(trainer.train_dataset) == 0:  # TRL dropped every example: no answer token left
+            raise ValueError(f"none of the {len(chats)} training examples keeps an answer token "
+                             f"within train.max_length={train_cfg['max_length']}: raise it")
         trainable, total = trainer.model.get_nb_trainable_parameters()
         log.info(
             "training LoRA r=%s on %s: %d/%d params trainable, %d examples",
