@@ -39,8 +39,19 @@ def _model(name: str) -> Any:
     return SentenceTransformer(_local_copy(name), device="cpu")
 
 
-def embed(texts: list[str], name: str, cache_dir: Path | None = None) -> Any:
-    """Normalised embeddings of ``texts`` (one row each).
+def embed(texts: list[str], name: str) -> Any:
+    """Normalised embeddings of ``texts`` (one row each), computed now and kept nowhere."""
+    import numpy as np
+
+    if not texts:
+        return np.zeros((0, 0), dtype=np.float32)
+    vectors = _model(name).encode(texts, batch_size=64, normalize_embeddings=True,
+                                  show_progress_bar=len(texts) > 256)
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_cached(texts: list[str], name: str, cache_dir: Path | None) -> tuple[Any, int]:
+    """(embeddings of ``texts``, how many came from earlier runs).
 
     With ``cache_dir``, vectors are kept per model in ``<cache_dir>/embeddings/`` (SQLite, keyed
     by the text's SHA-256): an incremental run embeds only the passages that are new or
@@ -48,24 +59,18 @@ def embed(texts: list[str], name: str, cache_dir: Path | None = None) -> Any:
     """
     import numpy as np
 
-    store = _Store(cache_dir, name) if cache_dir is not None else None
-    known = store.get(texts) if store is not None else {}
-    todo = [t for t in dict.fromkeys(texts) if _key(t) not in known]
+    if cache_dir is None or not texts:
+        return embed(texts, name), 0
+    keys = [_key(t) for t in texts]
+    store = _Store(cache_dir, name)
+    known = store.get(keys)
+    todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in known}
     if todo:
-        fresh = _model(name).encode(todo, batch_size=64, normalize_embeddings=True,
-                                    show_progress_bar=len(todo) > 256)
-        fresh = np.asarray(fresh, dtype=np.float32)
-        new = {_key(t): v for t, v in zip(todo, fresh, strict=True)}
-        if store is not None:
-            store.put(new)
-        known.update(new)
-    embed.last_reused = len(texts) - len(todo)  # for the index stage's report
-    if not texts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.stack([known[_key(t)] for t in texts]).astype(np.float32)
-
-
-embed.last_reused = 0
+        fresh = dict(zip(todo, embed(list(todo.values()), name), strict=True))
+        store.put(fresh)
+        known.update(fresh)
+    reused = sum(k not in todo for k in keys)
+    return np.stack([known[k] for k in keys]).astype(np.float32), reused
 
 
 def _key(text: str) -> str:
@@ -87,10 +92,10 @@ class _Store:
         self.db = sqlite3.connect(folder / f"{slug}.sqlite", timeout=60)
         self.db.execute("CREATE TABLE IF NOT EXISTS v (k TEXT PRIMARY KEY, vec BLOB NOT NULL)")
 
-    def get(self, texts: list[str]) -> dict[str, Any]:
+    def get(self, keys: list[str]) -> dict[str, Any]:
         import numpy as np
 
-        keys = list(dict.fromkeys(_key(t) for t in texts))
+        keys = list(dict.fromkeys(keys))
         out: dict[str, Any] = {}
         for i in range(0, len(keys), 500):
             part = keys[i:i + 500]
