@@ -93,6 +93,8 @@ def _figures(name: str, st: dict[str, Any]) -> str:
                 text += (f"answer in the corpus for {facts['answer_in_corpus']} of "
                          f"{facts['questions']} (recall@{facts['k']} of those "
                          f"{_fmt(facts.get('recall_at_k_in_corpus'))}); ")
+            if facts.get("context_recall") is not None:
+                text += f"in the prompt after evidence selection {_fmt(facts['context_recall'])}; "
         text += (f"eval loss base {_fmt(base.get('loss'))} -> adapter {_fmt(tuned.get('loss'))}; "
                 f"ppl {_fmt(base.get('perplexity'))} -> {_fmt(tuned.get('perplexity'))}")
         for label, key in (("token F1", "f1"), ("ROUGE-L", "rouge_l"),

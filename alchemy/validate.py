@@ -127,6 +127,7 @@ RULES: list[Rule] = [
     *((f"retrieval.{k}", _ge(1), ">= 1") for k in ("k", "chunk_tokens", "max_context_tokens",
                                                   "rrf_k")),
     ("retrieval.min_tokens", _ge(0), ">= 0"),
+    ("retrieval.evidence_sentences", _ge(0), ">= 0 (0: whole passages)"),
     ("serve.port", _between(0, 65535), "in 0..65535"),
 ]
 PAIRS = [("clean.min_chars", "clean.max_chars"), ("synth.min_pairs", "synth.max_pairs")]

@@ -135,3 +135,8 @@ def test_recall_counts_questions_whose_answer_the_corpus_lacks_apart(tmp_path) -
     figures = p.recall_figures()
     assert figures["recall_at_k"] == 0.5
     assert figures["answer_in_corpus"] == 1 and figures["recall_at_k_in_corpus"] == 1.0
+    assert figures["context_recall"] == 0.5  # whole passages: the prompt holds what they hold
+    cut = build_prompts(questions, [], Index(tmp_path / "idx"), 2, 200, 0, evidence_sentences=1)
+    shown = cut.grounded[0][0]["content"]
+    assert "8125" in shown and "led by" not in shown  # one sentence: the other passage is out
+    assert cut.recall_figures()["context_recall"] == 0.5

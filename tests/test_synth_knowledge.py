@@ -94,3 +94,16 @@ def test_prose_aspects_are_nouns_not_names_verbs_or_adverbs() -> None:
                    for q in questions(loose, 6))
     assert all(not q.startswith(("What is the usually", "Tell me the usually"))
                for q in questions(loose, 6))
+
+
+def test_grounded_pairs_with_evidence_keep_the_answer_or_are_dropped(tmp_path) -> None:
+    other = [{"id": f"doc:{i}", "title": f"Note {i}", "text": f"The lunar-relay {i} stores logs "
+              f"for {i + 2} days in the archive bucket, rotated nightly by the ops team."}
+             for i in range(6)]
+    build(list(passages([DOC, *other], 48, 8, 8)), tmp_path / "idx", "bm25")
+    index = Index(tmp_path / "idx")
+    q, a = "Which port does orbit-cache listen on?", "orbit-cache listens on port 7311."
+    message, answer = grounded(q, a, "wiki:9", index, 3, 400, False, evidence_sentences=2)
+    assert answer == a and "7311" in message
+    whole, _ = grounded(q, a, "wiki:9", index, 3, 400, False)
+    assert len(message) < len(whole)

@@ -40,6 +40,7 @@ BAD = [
      "sanitizer.rules[0].family='credit': must be secret or pii"),
     (["sanitizer.allowlist=['(']"], "sanitizer.allowlist[0]='(': not a regex"),
     (["sanitizer.ip_allow=[10.0.0.0/33]"], "sanitizer.ip_allow[0]: "),
+    (["retrieval.evidence_sentences=-1"], "retrieval.evidence_sentences"),
 ]
 
 

@@ -43,6 +43,7 @@ class Prompts:
     sources: list[list[str]] = field(default_factory=list)
     recall: list[bool] = field(default_factory=list)
     in_corpus: list[bool] = field(default_factory=list)  # does the corpus hold the answer at all
+    read: list[bool] = field(default_factory=list)  # ... the prompt, after evidence and trimming
 
     def recall_figures(self) -> dict[str, Any]:
         """recall@k over all questions, and over those whose answer the indexed corpus holds.
@@ -56,7 +57,8 @@ class Prompts:
         found = [r for r, c in zip(self.recall, self.in_corpus, strict=True) if c]
         return {"recall_at_k": round(sum(self.recall) / len(self.recall), 4),
                 "answer_in_corpus": sum(self.in_corpus),
-                "recall_at_k_in_corpus": round(sum(found) / len(found), 4) if found else None}
+                "recall_at_k_in_corpus": round(sum(found) / len(found), 4) if found else None,
+                "context_recall": round(sum(self.read) / len(self.read), 4) if self.read else None}
 
 
 def _user(text: str) -> list[dict]:
@@ -64,8 +66,13 @@ def _user(text: str) -> list[dict]:
 
 
 def build_prompts(questions: list[Question], general: list[Question], index: Any, k: int,
-                  max_context_tokens: int, n_unanswerable: int, rrf_k: int = 60) -> Prompts:
-    """Closed-book and (with ``index``) grounded conversations for every question."""
+                  max_context_tokens: int, n_unanswerable: int, rrf_k: int = 60,
+                  evidence_sentences: int = 0) -> Prompts:
+    """Closed-book and (with ``index``) grounded conversations for every question.
+
+    The grounded ones are rendered as infer and serve render them: passages cut to their
+    ``evidence_sentences`` best sentences (0: whole), then trimmed to ``max_context_tokens``.
+    """
     from alchemy.retrieval.prompt import render
 
     p = Prompts(questions, general, [_user(q.question) for q in questions])
@@ -76,10 +83,13 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
     p.in_corpus = [holds(corpus, q.answer, q.question) for q in questions]
     for q, found in zip(questions, hits, strict=True):
         passages = [h.passage for h in found]
-        p.grounded.append(_user(render(q.question, passages, max_context_tokens)))
+        message = render(q.question, index.evidence(q.question, passages, evidence_sentences),
+                         max_context_tokens)
+        p.grounded.append(_user(message))
         p.sources.append([h.passage.id for h in found])
         joined = "\n".join(x.text for x in passages)
         p.recall.append(holds(joined, q.answer, q.question))
+        p.read.append(holds(message, q.answer, q.question))
     # Unanswerable: the passages of the next question whose passages lack this answer.
     n = len(questions)
     for i in range(n):
@@ -89,8 +99,9 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
             other = hits[(i + j) % n]
             joined = "\n".join(h.passage.text for h in other)
             if other and not grade(joined, questions[i].answer).matched:
-                p.unanswerable.append(_user(render(questions[i].question,
-                                                   [h.passage for h in other],
+                texts = index.evidence(questions[i].question, [h.passage for h in other],
+                                       evidence_sentences)
+                p.unanswerable.append(_user(render(questions[i].question, texts,
                                                    max_context_tokens)))
                 p.unanswerable_ids.append(i)
                 break

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +53,12 @@ def build(passages: list[Passage], out: Path, method: str, dense_model: str | No
     if method in ("dense", "hybrid"):
         import numpy as np
 
-        from alchemy.retrieval.dense import embed
+        from alchemy.retrieval.dense import embed_cached
 
-        vectors = embed([p.text for p in passages], dense_model or "", cache_dir)
+        vectors, reused = embed_cached([p.text for p in passages], dense_model or "", cache_dir)
         np.save(out / "dense.npy", vectors)
         figures["dense_dim"] = int(vectors.shape[1])
-        figures["embeddings_reused"] = embed.last_reused  # unchanged passages of earlier runs
+        figures["embeddings_reused"] = reused  # unchanged passages of earlier runs
     meta = {"method": method, "tokenizer": rtext.VERSION, "passages": len(passages),
             "dense_model": dense_model if method in ("dense", "hybrid") else None}
     (out / "index.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -110,6 +111,21 @@ class Index:
         sims = np.asarray(self._vectors) @ q
         top = np.argsort(-sims)[:n]
         return [(int(i), float(sims[i])) for i in top]
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        """BM25 idf of every term, for evidence selection (one pass over the passages)."""
+        from alchemy.retrieval.evidence import idf_table
+
+        return idf_table(self.passages)
+
+    def evidence(self, question: str, passages: list[Passage], n_sentences: int) -> list[str]:
+        """The texts a reader sees: ``passages`` cut to their best sentences (0: whole)."""
+        if n_sentences <= 0:
+            return [p.text for p in passages]
+        from alchemy.retrieval.evidence import select
+
+        return select(question, passages, n_sentences, self.idf)
 
     def search(self, query: str, k: int, rrf_k: int = 60) -> list[Hit]:
         """The ``k`` best passages for ``query``, best first (hybrid: reciprocal rank fusion)."""

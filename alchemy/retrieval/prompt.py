@@ -2,7 +2,9 @@
 
 Training (RAFT pairs in synth), the eval's retrieval modes, infer and serve all render the
 same messages, so an adapter trained on grounded pairs sees at answer time exactly the layout
-it learnt. Passages are trimmed best-first to ``max_context_tokens``.
+it learnt. With ``retrieval.evidence_sentences`` the passages are first cut to the sentences
+that bear on the question (:mod:`alchemy.retrieval.evidence`), then trimmed best-first to
+``max_context_tokens``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Any
 
 from alchemy.retrieval.passages import Passage, trim
 
-Ground = Callable[[str], tuple[str, list[Passage]]]  # question -> (user message, passages)
+# (question, at most this many passages or None for retrieval.k) -> (user message, passages)
+Ground = Callable[..., tuple[str, list[Passage]]]
 
 NOT_FOUND = "The sources do not say."
 # Passages, then the question, nothing else: on SmolLM2-135M an instruction before the
@@ -49,8 +52,9 @@ def grounding(retrieval: Any, mode: str, index_dir: Path, cache_dir: Path) -> Gr
 
     index = Index(index_dir, cache_dir)
 
-    def ground(question: str) -> tuple[str, list[Passage]]:
-        passages = [h.passage for h in index.search(question, r.k, r.rrf_k)]
-        return render(question, passages, r.max_context_tokens), passages
+    def ground(question: str, k: int | None = None) -> tuple[str, list[Passage]]:
+        passages = [h.passage for h in index.search(question, r.k if k is None else k, r.rrf_k)]
+        texts = index.evidence(question, passages, r.evidence_sentences)
+        return render(question, texts, r.max_context_tokens), passages
 
     return ground

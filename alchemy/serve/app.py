@@ -26,7 +26,7 @@ class Engine:
     """Base + adapter and the optional grounding function; generates under a lock."""
 
     def __init__(self, model: Any, tokenizer: Any, device: str, name: str,
-                 ground: Callable[[str], tuple[str, list]] | None, repetition_penalty: float) -> None:
+                 ground: Callable[..., tuple[str, list]] | None, repetition_penalty: float) -> None:
         self.model, self.tokenizer, self.device, self.name = model, tokenizer, device, name
         self.ground, self.repetition_penalty = ground, repetition_penalty
         self.lock = threading.Lock()
@@ -51,7 +51,7 @@ class Engine:
             raise
 
     def _prepare(self, req: ChatRequest) -> tuple[Any, list[dict]]:
-        from alchemy.retrieval.prompt import cite, render
+        from alchemy.retrieval.prompt import cite
 
         messages, passages = [dict(m) for m in req.messages], []
         question = messages[-1]["content"]
@@ -68,8 +68,9 @@ class Engine:
             if not passages:
                 raise BadRequest(f"the conversation is {n} tokens: with max_tokens={req.max_tokens} "
                                  f"it exceeds the model's context of {limit}", "messages")
-            passages = passages[:-1]
-            messages[-1]["content"] = render(question, passages, 1 << 30) if passages else question
+            fewer = len(passages) - 1  # the least relevant passage goes first
+            messages[-1]["content"], passages = self.ground(question, fewer) if fewer \
+                else (question, [])
 
     def _kwargs(self, req: ChatRequest, inputs: Any) -> dict[str, Any]:
         sample = req.temperature > 0

@@ -123,10 +123,11 @@ STAGES: dict[str, Stage] = {
               ("train.jsonl", "quarantine.jsonl", "dropped.jsonl", "dropped_sample.jsonl", "train",
                "train_location.json"),
               "clean", ignore_keys=("sanitizer.key_env",)),
-        # Passages of the clean corpus for grounded answers; k and the prompt budget are read
+        # Passages of the clean corpus for grounded answers; k, evidence and the prompt budget are read
         # at question time, so they never rebuild it.
         Stage("index", ("clean",), ("retrieval",), (), "index",
-              ignore_keys=("retrieval.k", "retrieval.max_context_tokens", "retrieval.rrf_k")),
+              ignore_keys=("retrieval.k", "retrieval.max_context_tokens", "retrieval.rrf_k",
+                           "retrieval.evidence_sentences")),
         # index: grounded (RAFT) pairs read their passages from it, as answers at eval time do.
         Stage("synth", ("clean", "index"), ("synth", "retrieval"),
               ("sft_train.jsonl", "sft_eval.jsonl", "facts.jsonl"), "synth",

@@ -69,6 +69,10 @@ def _table(base: dict, tuned: dict, recall: float | None, k: int,
         r = found["recall_at_k_in_corpus"]
         table.add_row(f"recall@{k}, answer in corpus ({found['answer_in_corpus']} questions)",
                       f"{r:.3g}", f"{r:.3g}", "")
+    if found and found.get("context_recall") is not None:
+        r = found["context_recall"]
+        table.add_row("context recall (the prompt, after evidence selection)", f"{r:.3g}",
+                      f"{r:.3g}", "")
     Console().print(table)
 
 
@@ -119,7 +123,7 @@ def _facts(ctx: StageContext) -> tuple[Any, Any]:
         return None, None
     index = Index(ctx.inputs["index"], ctx.cache_dir) if questions and r.method != "none" else None
     prompts = build_prompts(questions, general, index, r.k, r.max_context_tokens,
-                            ev.unanswerable, r.rrf_k)
+                            ev.unanswerable, r.rrf_k, r.evidence_sentences)
 
     def answer(model: Any, tokenizer: Any, device: str) -> dict[str, list[str]]:
         def gen(convs: list[list[dict]], grounded: bool) -> list[str]:

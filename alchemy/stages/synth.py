@@ -125,7 +125,8 @@ def _grounded(ctx: StageContext, train: list[dict[str, Any]]) -> list[dict[str, 
     for x in picked:
         q, a = x["messages"][-2]["content"], x["messages"][-1]["content"]
         empty = rng.random() < scfg.grounded_no_oracle
-        made = grounded(q, a, x["meta"]["source_id"], index, r.k, r.max_context_tokens, empty)
+        made = grounded(q, a, x["meta"]["source_id"], index, r.k, r.max_context_tokens, empty,
+                        r.evidence_sentences)
         if made is None:
             continue
         no_oracle += empty

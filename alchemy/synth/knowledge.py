@@ -90,8 +90,14 @@ def fact_pairs(facts: list[Fact], per_fact: int) -> Iterator[tuple[Fact, str, bo
 
 
 def grounded(question: str, answer: str, source_id: str, index: Any, k: int,
-             max_context_tokens: int, no_oracle: bool) -> tuple[str, str] | None:
-    """A RAFT pair: (user message with passages, answer), or None without a usable oracle."""
+             max_context_tokens: int, no_oracle: bool,
+             evidence_sentences: int = 0) -> tuple[str, str] | None:
+    """A RAFT pair: (user message with passages, answer), or None without a usable oracle.
+
+    The passages are rendered as at answer time (cut to ``evidence_sentences`` sentences,
+    then trimmed); a pair whose rendered context lost the answer is not written, since it
+    would teach the adapter to answer what it was not shown.
+    """
     from alchemy.eval.scoring import holds
     from alchemy.retrieval.prompt import NOT_FOUND, render
 
@@ -115,10 +121,13 @@ def grounded(question: str, answer: str, source_id: str, index: Any, k: int,
     if no_oracle:
         if len(distractors) < k:
             return None
-        return render(question, distractors[:k], max_context_tokens), NOT_FOUND
+        texts = index.evidence(question, distractors[:k], evidence_sentences)
+        return render(question, texts, max_context_tokens), NOT_FOUND
     chosen = distractors[: k - 1] + [oracle]
     rng.shuffle(chosen)
-    return render(question, chosen, max_context_tokens), answer
+    message = render(question, index.evidence(question, chosen, evidence_sentences),
+                     max_context_tokens)
+    return (message, answer) if holds(message, answer, question) else None
 
 
 def augmentation(statements: list[dict[str, str]], repeats: int, seed: int = 0,
