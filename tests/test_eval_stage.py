@@ -9,6 +9,7 @@ import pytest
 
 pytest.importorskip("trl")
 
+from alchemy.config import RetrievalConfig  # noqa: E402
 from alchemy.runner import Runner  # noqa: E402
 
 TINY = ("model=tiny-random", "train.max_steps=3", "eval.max_samples=8", "eval.generate_samples=3",
@@ -31,7 +32,7 @@ def test_eval_and_export_stages(make_cfg, tmp_path) -> None:
     assert {"loss_delta", "f1_delta", "rouge_l_delta"} <= set(ev) and ev["generated"] == 3
     # the fact questions of the sample recipe, in all four modes, plus the guard
     facts = ev["facts"]
-    assert facts["questions"] >= 40 and facts["retrieval"] == "bm25" and facts["k"] == 3
+    assert facts["questions"] >= 40 and facts["retrieval"] == "bm25" and facts["k"] == RetrievalConfig.k
     assert 0.5 <= facts["recall_at_k"] <= 1.0
     for side in ("base", "adapter"):
         f = ev[side]["facts"]
@@ -43,7 +44,7 @@ def test_eval_and_export_stages(make_cfg, tmp_path) -> None:
     rows = [json.loads(line) for line in (run / "fact_samples.jsonl").read_text().splitlines()]
     assert len(rows) == facts["questions"]
     assert {"base_closed", "adapter_grounded_verdict", "sources", "recall"} <= set(rows[0])
-    assert all(len(r["sources"]) <= 3 for r in rows)
+    assert all(len(r["sources"]) <= RetrievalConfig.k for r in rows)
     samples = [json.loads(line) for line in (run / "eval_samples.jsonl").read_text().splitlines()]
     assert len(samples) == 3
     assert set(samples[0]) >= {"question", "reference", "base_answer", "adapter_answer",
