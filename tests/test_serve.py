@@ -27,8 +27,8 @@ def server(adapter: tuple[Path, Path]):  # noqa: F811
     model, tok, device = load_for_inference(TINY, adapter[1], adapter[0], "cpu")
     index = Index(adapter[0] / "index")
 
-    def ground(q: str, k: int | None = None):
-        found = [h.passage for h in index.search(q, 2 if k is None else k)]
+    def ground(q: str, found: list | None = None):
+        found = [h.passage for h in index.search(q, 2)] if found is None else found
         return render(q, found, 200), found
 
     srv = make_server(Engine(model, tok, device, "alchemy", ground, 1.1), "127.0.0.1", 0, 8, 64)

@@ -50,12 +50,17 @@ def test_held_out_forms_go_to_eval() -> None:
     assert len(train) == 3 and dropped == 1
 
 
-def test_grounded_pairs_hold_the_oracle_or_say_not_found(tmp_path) -> None:
+def _orbit_index(tmp_path) -> Index:
+    """DOC beside six look-alike notes that never give a port: distractors for RAFT pairs."""
     other = [{"id": f"doc:{i}", "title": f"Note {i}", "text": f"The lunar-relay {i} stores logs "
               f"for {i + 2} days in the archive bucket, rotated nightly by the ops team."}
              for i in range(6)]
     build(list(passages([DOC, *other], 48, 8, 8)), tmp_path / "idx", "bm25")
-    index = Index(tmp_path / "idx")
+    return Index(tmp_path / "idx")
+
+
+def test_grounded_pairs_hold_the_oracle_or_say_not_found(tmp_path) -> None:
+    index = _orbit_index(tmp_path)
     q, a = "Which port does orbit-cache listen on?", "orbit-cache listens on port 7311."
     message, answer = grounded(q, a, "wiki:9", index, 3, 400, no_oracle=False)
     assert answer == a and "7311" in message and message.count("\n\n") >= 3  # 3 passages + q
@@ -96,12 +101,8 @@ def test_prose_aspects_are_nouns_not_names_verbs_or_adverbs() -> None:
                for q in questions(loose, 6))
 
 
-def test_grounded_pairs_with_evidence_keep_the_answer_or_are_dropped(tmp_path) -> None:
-    other = [{"id": f"doc:{i}", "title": f"Note {i}", "text": f"The lunar-relay {i} stores logs "
-              f"for {i + 2} days in the archive bucket, rotated nightly by the ops team."}
-             for i in range(6)]
-    build(list(passages([DOC, *other], 48, 8, 8)), tmp_path / "idx", "bm25")
-    index = Index(tmp_path / "idx")
+def test_grounded_pairs_with_evidence_keep_the_answer_in_a_shorter_context(tmp_path) -> None:
+    index = _orbit_index(tmp_path)
     q, a = "Which port does orbit-cache listen on?", "orbit-cache listens on port 7311."
     message, answer = grounded(q, a, "wiki:9", index, 3, 400, False, evidence_sentences=2)
     assert answer == a and "7311" in message

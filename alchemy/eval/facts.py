@@ -73,7 +73,7 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
     The grounded ones are rendered as infer and serve render them: passages cut to their
     ``evidence_sentences`` best sentences (0: whole), then trimmed to ``max_context_tokens``.
     """
-    from alchemy.retrieval.prompt import render
+    from alchemy.retrieval.prompt import compose
 
     p = Prompts(questions, general, [_user(q.question) for q in questions])
     if index is None:
@@ -83,8 +83,7 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
     p.in_corpus = [holds(corpus, q.answer, q.question) for q in questions]
     for q, found in zip(questions, hits, strict=True):
         passages = [h.passage for h in found]
-        message = render(q.question, index.evidence(q.question, passages, evidence_sentences),
-                         max_context_tokens)
+        message = compose(index, q.question, passages, evidence_sentences, max_context_tokens)
         p.grounded.append(_user(message))
         p.sources.append([h.passage.id for h in found])
         joined = "\n".join(x.text for x in passages)
@@ -99,10 +98,9 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
             other = hits[(i + j) % n]
             joined = "\n".join(h.passage.text for h in other)
             if other and not grade(joined, questions[i].answer).matched:
-                texts = index.evidence(questions[i].question, [h.passage for h in other],
-                                       evidence_sentences)
-                p.unanswerable.append(_user(render(questions[i].question, texts,
-                                                   max_context_tokens)))
+                p.unanswerable.append(_user(compose(index, questions[i].question,
+                                                    [h.passage for h in other],
+                                                    evidence_sentences, max_context_tokens)))
                 p.unanswerable_ids.append(i)
                 break
     return p

@@ -15,7 +15,7 @@ from typing import Any
 
 from alchemy.retrieval.passages import Passage, trim
 
-# (question, at most this many passages or None for retrieval.k) -> (user message, passages)
+# (question, its passages or None to retrieve them) -> (user message, passages)
 Ground = Callable[..., tuple[str, list[Passage]]]
 
 NOT_FOUND = "The sources do not say."
@@ -31,6 +31,13 @@ def render(question: str, passages: list[Passage] | list[str], max_context_token
     texts = [p.text if isinstance(p, Passage) else p for p in passages]
     texts = trim(texts, max_context_tokens)
     return TEMPLATE.format(sources="\n\n".join(texts), question=question)
+
+
+def compose(index: Any, question: str, passages: list[Passage], evidence_sentences: int,
+            max_context_tokens: int) -> str:
+    """The grounded user message as every use renders it: evidence sentences, then trimmed."""
+    return render(question, index.evidence(question, passages, evidence_sentences),
+                  max_context_tokens)
 
 
 def cite(passages: list[Passage]) -> list[dict[str, str]]:
@@ -52,9 +59,10 @@ def grounding(retrieval: Any, mode: str, index_dir: Path, cache_dir: Path) -> Gr
 
     index = Index(index_dir, cache_dir)
 
-    def ground(question: str, k: int | None = None) -> tuple[str, list[Passage]]:
-        passages = [h.passage for h in index.search(question, r.k if k is None else k, r.rrf_k)]
-        texts = index.evidence(question, passages, r.evidence_sentences)
-        return render(question, texts, r.max_context_tokens), passages
+    def ground(question: str, passages: list[Passage] | None = None) -> tuple[str, list[Passage]]:
+        if passages is None:
+            passages = [h.passage for h in index.search(question, r.k, r.rrf_k)]
+        return compose(index, question, passages, r.evidence_sentences,
+                       r.max_context_tokens), passages
 
     return ground

@@ -68,7 +68,7 @@ class Engine:
             if not passages:
                 raise BadRequest(f"the conversation is {n} tokens: with max_tokens={req.max_tokens} "
                                  f"it exceeds the model's context of {limit}", "messages")
-            fewer = len(passages) - 1  # the least relevant passage goes first
+            fewer = passages[:-1]  # the least relevant passage goes first
             messages[-1]["content"], passages = self.ground(question, fewer) if fewer \
                 else (question, [])
 

@@ -99,7 +99,7 @@ def grounded(question: str, answer: str, source_id: str, index: Any, k: int,
     would teach the adapter to answer what it was not shown.
     """
     from alchemy.eval.scoring import holds
-    from alchemy.retrieval.prompt import NOT_FOUND, render
+    from alchemy.retrieval.prompt import NOT_FOUND, compose
 
     hits = [h.passage for h in index.search(question, 3 * k)]
     value_in = [p for p in hits if holds(p.text, answer, question)]
@@ -121,12 +121,11 @@ def grounded(question: str, answer: str, source_id: str, index: Any, k: int,
     if no_oracle:
         if len(distractors) < k:
             return None
-        texts = index.evidence(question, distractors[:k], evidence_sentences)
-        return render(question, texts, max_context_tokens), NOT_FOUND
+        return compose(index, question, distractors[:k], evidence_sentences,
+                       max_context_tokens), NOT_FOUND
     chosen = distractors[: k - 1] + [oracle]
     rng.shuffle(chosen)
-    message = render(question, index.evidence(question, chosen, evidence_sentences),
-                     max_context_tokens)
+    message = compose(index, question, chosen, evidence_sentences, max_context_tokens)
     return (message, answer) if holds(message, answer, question) else None
 
 
