@@ -373,7 +373,7 @@ class EvalConfig:
     questions: str | None = None  # fact questions (JSONL, or '- Q: ... A: ...' lines as in
     # data/FACTS.md); null = none (source=sample sets the sample company's, conf/sample_data.yaml)
     fact_max_new_tokens: int = 32  # reply length for fact questions (short answers are scored)
-    unanswerable: int = 8  # questions also put with passages lacking their answer (abstention)
+    unanswerable: int = 24  # questions also put with passages lacking their answer (abstention)
     general: bool = True  # forgetting guard: general questions the base model answers
     judge: str | None = None  # litellm model id of an LLM grader (SimpleQA-style); null = key terms
     judge_api_base: str | None = None
@@ -418,6 +418,9 @@ class RetrievalConfig:
     dense_model: str = "sentence-transformers/all-MiniLM-L6-v2"  # hub id or folder
     rrf_k: int = 60  # hybrid: reciprocal rank fusion constant
     repetition_penalty: float = 1.0  # grounded answers copy from the passages: >1 punishes that
+    # decline without generating when no retrieved passage names an identifier the question
+    # names (ledger-service, OPS-139, LP_DB_URL): a 135M reader otherwise answers anyway
+    abstain: bool = True
 
 
 @dataclass

@@ -140,3 +140,38 @@ def test_recall_counts_questions_whose_answer_the_corpus_lacks_apart(tmp_path) -
     shown = cut.grounded[0][0]["content"]
     assert "8125" in shown and "led by" not in shown  # one sentence: the other passage is out
     assert cut.recall_figures()["context_recall"] == 0.5
+
+
+def test_abstain_refuses_without_the_model_when_no_passage_names_the_subject(tmp_path) -> None:
+    """Refused prompts never reach the model and count as declines; the rest are answered."""
+    from alchemy.eval.facts import answer_side, build_prompts, score_side
+    from alchemy.eval.questions import Question
+    from alchemy.retrieval.index import Index, build
+    from alchemy.retrieval.passages import passages
+
+    records = [
+        {"id": "a", "source": "md", "title": "Billing", "text": "# Billing\n\nbilling-api listens "
+         "on port 8125 and is written in Rust, for the invoices of every merchant."},
+        {"id": "b", "source": "md", "title": "Payouts", "text": "# Payouts\n\npayout-worker runs "
+         "every night at 02:00 UTC and pays the merchants their balance."},
+    ]
+    build(list(passages(records, 64, 8, 8)), tmp_path / "idx", "bm25")
+    questions = [Question("1", "Which port does billing-api use?", "8125"),
+                 Question("2", "When does payout-worker run?", "02:00 UTC"),
+                 Question("3", "Which port does ledger-api use?", "9443")]
+    p = build_prompts(questions, [], Index(tmp_path / "idx"), 1, 200, 3, abstain=True)
+    assert p.refusals["grounded"] == [None, None, "The sources do not mention ledger-api."]
+    # put with the other question's passages, billing-api and payout-worker are missing too
+    assert all(r is not None for r in p.refusals["unanswerable"])
+    seen: list[list[dict]] = []
+
+    def generate(convs: list[list[dict]], grounded: bool) -> list[str]:
+        seen.extend(convs if grounded else [])
+        return ["It is 8125 and 02:00 UTC."] * len(convs)
+
+    replies = answer_side(generate, p)
+    assert len(seen) == 2 and replies["grounded"][2] == "The sources do not mention ledger-api."
+    fig, verdicts = score_side(p, replies)
+    assert fig["abstention"] == 1.0 and verdicts[1][2] == "not_attempted"
+    plain = build_prompts(questions, [], Index(tmp_path / "idx"), 1, 200, 3)
+    assert plain.refusals["grounded"] == [None, None, None]

@@ -18,8 +18,9 @@ from tests.test_train_infer import adapter  # noqa: E402,F401 - the module-scope
 
 @pytest.fixture(scope="module")
 def server(adapter: tuple[Path, Path]):  # noqa: F811
+    from alchemy.retrieval.abstain import refusal
     from alchemy.retrieval.index import Index
-    from alchemy.retrieval.prompt import render
+    from alchemy.retrieval.prompt import Grounded, render
     from alchemy.serve.app import Engine, make_server
     from alchemy.train.loading import load_for_inference
     from tests.test_train import TINY
@@ -29,7 +30,7 @@ def server(adapter: tuple[Path, Path]):  # noqa: F811
 
     def ground(q: str, found: list | None = None):
         found = [h.passage for h in index.search(q, 2)] if found is None else found
-        return render(q, found, 200), found
+        return Grounded(render(q, found, 200), found, refusal(q, found))
 
     srv = make_server(Engine(model, tok, device, "alchemy", ground, 1.1), "127.0.0.1", 0, 8, 64)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -53,6 +54,21 @@ def test_openai_client_plain_and_streamed(server: str) -> None:
     assert pieces[0].choices[0].delta.role == "assistant"
     assert pieces[-1].choices[0].finish_reason == "stop"
     assert pieces[-1].model_extra["sources"][0]["id"] == "wiki:1#0"
+
+
+def test_a_question_no_source_names_is_declined_plain_and_streamed(server: str) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=server, api_key="none", max_retries=0)
+    msgs = [{"role": "user", "content": "Which port does quasar-gateway listen on?"}]
+    said = "The sources do not mention quasar-gateway."
+    reply = client.chat.completions.create(model="alchemy", messages=msgs, max_tokens=5)
+    assert reply.choices[0].message.content == said and reply.model_extra["sources"]
+    assert reply.choices[0].finish_reason == "stop"
+    pieces = list(client.chat.completions.create(model="alchemy", messages=msgs, max_tokens=5,
+                                                 stream=True))
+    assert "".join(p.choices[0].delta.content or "" for p in pieces) == said
+    assert pieces[-1].choices[0].finish_reason == "stop" and pieces[-1].model_extra["sources"]
 
 
 def test_litellm_client(server: str) -> None:

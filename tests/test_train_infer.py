@@ -67,8 +67,13 @@ def test_chat_streams_and_keeps_the_conversation(adapter, capsys) -> None:  # no
     asked: list[str] = []
     script = iter(["Which port?", ""])
     grounded = chat(TINY, adapter[1], adapter[0], max_new_tokens=3, read=lambda _p: next(script),
-                    device="cpu", ground=lambda q: asked.append(q) or f"[1] port 8443\n\n{q}")
+                    device="cpu", ground=lambda q: asked.append(q) or (f"[1] port 8443\n\n{q}", None))
     assert asked == ["Which port?"] and grounded[0]["content"] == "Which port?"
+    script = iter(["Which port does billing-api use?", ""])
+    refused = chat(TINY, adapter[1], adapter[0], max_new_tokens=3, read=lambda _p: next(script),
+                   device="cpu", ground=lambda q: (q, "The sources do not mention billing-api."))
+    assert refused[1] == {"role": "assistant", "content": "The sources do not mention billing-api."}
+    assert "bot> The sources do not mention billing-api." in capsys.readouterr().out
 
 
 def test_chat_is_never_a_cache_hit(make_cfg, tmp_path) -> None:  # noqa: ANN001
@@ -84,3 +89,12 @@ def test_chat_is_never_a_cache_hit(make_cfg, tmp_path) -> None:  # noqa: ANN001
     with runner.store.building("infer", fp, {}):
         pass
     assert runner.store.is_complete("infer", fp) and runner.plan()["infer"] == "run"
+
+
+def test_a_question_about_a_name_no_source_holds_is_declined(make_cfg, adapter, tmp_path) -> None:  # noqa: ANN001
+    asked = "infer.prompt=Which port does quasar-gateway use?"
+    m = _run(make_cfg, adapter, tmp_path / "a", asked, "infer.compare=true")
+    assert m["answer"] == m["base_answer"] == "The sources do not mention quasar-gateway."
+    assert m["abstained"] and m["sources"]  # what was searched is still shown
+    m = _run(make_cfg, adapter, tmp_path / "b", asked, "retrieval.abstain=false")
+    assert not m["abstained"] and m["answer"] != "The sources do not mention quasar-gateway."

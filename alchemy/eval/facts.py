@@ -6,7 +6,9 @@ model and base + adapter, so the table shows what the adapter adds with and with
 Retrieval is run once per question and shared by both sides. Also measured: recall@k (do the
 passages hold the answer's key terms at all), abstention on questions put with passages that
 do not hold their answer (the best passages of a *different* question), and a forgetting
-guard of general questions the base model answers.
+guard of general questions the base model answers. With ``abstain``, a grounded question whose
+passages never name what it names gets the refusal of :mod:`alchemy.retrieval.abstain` as its
+reply on both sides, as infer and serve would answer it, and the model is not run on it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ class Prompts:
     recall: list[bool] = field(default_factory=list)
     in_corpus: list[bool] = field(default_factory=list)  # does the corpus hold the answer at all
     read: list[bool] = field(default_factory=list)  # ... the prompt, after evidence and trimming
+    # mode (grounded | unanswerable) -> per conversation, the refusal given instead of a reply
+    refusals: dict[str, list[str | None]] = field(default_factory=dict)
 
     def recall_figures(self) -> dict[str, Any]:
         """recall@k over all questions, and over those whose answer the indexed corpus holds.
@@ -67,12 +71,14 @@ def _user(text: str) -> list[dict]:
 
 def build_prompts(questions: list[Question], general: list[Question], index: Any, k: int,
                   max_context_tokens: int, n_unanswerable: int, rrf_k: int = 60,
-                  evidence_sentences: int = 0) -> Prompts:
+                  evidence_sentences: int = 0, abstain: bool = False) -> Prompts:
     """Closed-book and (with ``index``) grounded conversations for every question.
 
     The grounded ones are rendered as infer and serve render them: passages cut to their
-    ``evidence_sentences`` best sentences (0: whole), then trimmed to ``max_context_tokens``.
+    ``evidence_sentences`` best sentences (0: whole), then trimmed to ``max_context_tokens``;
+    with ``abstain``, the refusal is decided on the whole retrieved passages, as there.
     """
+    from alchemy.retrieval.abstain import refusal
     from alchemy.retrieval.prompt import compose
 
     p = Prompts(questions, general, [_user(q.question) for q in questions])
@@ -81,27 +87,34 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
     hits = [index.search(q.question, k, rrf_k) for q in questions]
     corpus = "\n".join(x.text for x in index.passages)
     p.in_corpus = [holds(corpus, q.answer, q.question) for q in questions]
+    p.refusals = {"grounded": [], "unanswerable": []}
+
+    def refuse(question: str, passages: list) -> str | None:
+        return refusal(question, passages) if abstain else None
+
     for q, found in zip(questions, hits, strict=True):
         passages = [h.passage for h in found]
         message = compose(index, q.question, passages, evidence_sentences, max_context_tokens)
         p.grounded.append(_user(message))
+        p.refusals["grounded"].append(refuse(q.question, passages))
         p.sources.append([h.passage.id for h in found])
         joined = "\n".join(x.text for x in passages)
         p.recall.append(holds(joined, q.answer, q.question))
         p.read.append(holds(message, q.answer, q.question))
-    # Unanswerable: the passages of the next question whose passages lack this answer.
+    # Unanswerable: the passages of the next question whose passages lack this answer, for
+    # questions spread evenly over the file (its first ones are often all of one kind).
     n = len(questions)
-    for i in range(n):
-        if len(p.unanswerable) >= n_unanswerable:
-            break
+    m = min(n_unanswerable, n)
+    for i in dict.fromkeys(t * n // m for t in range(m)) if m else []:
         for j in range(1, n):
             other = hits[(i + j) % n]
             joined = "\n".join(h.passage.text for h in other)
             if other and not grade(joined, questions[i].answer).matched:
-                p.unanswerable.append(_user(compose(index, questions[i].question,
-                                                    [h.passage for h in other],
+                given = [h.passage for h in other]
+                p.unanswerable.append(_user(compose(index, questions[i].question, given,
                                                     evidence_sentences, max_context_tokens)))
                 p.unanswerable_ids.append(i)
+                p.refusals["unanswerable"].append(refuse(questions[i].question, given))
                 break
     return p
 
@@ -109,11 +122,20 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
 def answer_side(generate: Any, p: Prompts) -> dict[str, list[str]]:
     """All replies of one side; ``generate(conversations, grounded) -> replies``."""
     out = {"closed": generate(p.closed, False), "general": generate(_general(p), False)}
-    if p.grounded:
-        out["grounded"] = generate(p.grounded, True)
-    if p.unanswerable:
-        out["unanswerable"] = generate(p.unanswerable, True)
+    for mode in ("grounded", "unanswerable"):
+        convs = getattr(p, mode)
+        if convs:
+            out[mode] = _answer_or_refuse(generate, convs, p.refusals.get(mode))
     return out
+
+
+def _answer_or_refuse(generate: Any, convs: list[list[dict]],
+                      refusals: list[str | None] | None) -> list[str]:
+    """The model answers the conversations without a refusal; the rest get their refusal."""
+    refusals = refusals or [None] * len(convs)
+    asked = [c for c, r in zip(convs, refusals, strict=True) if r is None]
+    replies = iter(generate(asked, True) if asked else [])
+    return [r if r is not None else next(replies) for r in refusals]
 
 
 def _general(p: Prompts) -> list[list[dict]]:

@@ -11,12 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from alchemy.retrieval.passages import Passage, trim
 
-# (question, its passages or None to retrieve them) -> (user message, passages)
-Ground = Callable[..., tuple[str, list[Passage]]]
+
+class Grounded(NamedTuple):
+    """A question made ready to answer from the index."""
+
+    message: str  # the user message: passages, then the question
+    passages: list[Passage]  # what it cites
+    refusal: str | None  # the reply when no passage names the question's subject (no model run)
+
+
+# (question, its passages or None to retrieve them) -> Grounded
+Ground = Callable[..., Grounded]
 
 NOT_FOUND = "The sources do not say."
 # Passages, then the question, nothing else: on SmolLM2-135M an instruction before the
@@ -47,22 +56,26 @@ def cite(passages: list[Passage]) -> list[dict[str, str]]:
 
 
 def grounding(retrieval: Any, mode: str, index_dir: Path, cache_dir: Path) -> Ground | None:
-    """``ground(question) -> (user message, passages)``, or None when answering closed-book.
+    """``ground(question) -> Grounded``, or None when answering closed-book.
 
     ``retrieval`` is the run's retrieval settings, ``mode`` infer.retrieval or serve.retrieval:
-    auto grounds in the index at ``index_dir`` unless retrieval.method=none.
+    auto grounds in the index at ``index_dir`` unless retrieval.method=none. With
+    ``retrieval.abstain`` the refusal is set when the passages never name what the question
+    names (:mod:`alchemy.retrieval.abstain`); the passages are still cited, to show what was
+    searched.
     """
     r = retrieval
     if mode == "none" or r.method == "none":
         return None
+    from alchemy.retrieval.abstain import refusal
     from alchemy.retrieval.index import Index
 
     index = Index(index_dir, cache_dir)
 
-    def ground(question: str, passages: list[Passage] | None = None) -> tuple[str, list[Passage]]:
+    def ground(question: str, passages: list[Passage] | None = None) -> Grounded:
         if passages is None:
             passages = [h.passage for h in index.search(question, r.k, r.rrf_k)]
-        return compose(index, question, passages, r.evidence_sentences,
-                       r.max_context_tokens), passages
+        message = compose(index, question, passages, r.evidence_sentences, r.max_context_tokens)
+        return Grounded(message, passages, refusal(question, passages) if r.abstain else None)
 
     return ground

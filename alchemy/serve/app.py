@@ -3,7 +3,8 @@
 Standard library only (``http.server``), bound to 127.0.0.1 by default: this is a team's local
 or behind-a-proxy endpoint, not an internet-facing one. One model answers one request at a time
 (a lock), greedy unless the client sends a temperature. The newest user message is grounded in
-the index exactly as infer and eval do, and the reply carries its ``sources``.
+the index exactly as infer and eval do, and the reply carries its ``sources``; when no passage
+names what the question names, the reply is the refusal and no model runs.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, NamedTuple
 
 from alchemy.serve.protocol import BadRequest, ChatRequest, chunk, completion, parse
 
@@ -22,11 +23,19 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
 
 
+class Prepared(NamedTuple):
+    """One request made ready: model inputs, cited sources, or the refusal that replaces both."""
+
+    inputs: Any  # None when refused
+    sources: list[dict]
+    refusal: str | None
+
+
 class Engine:
     """Base + adapter and the optional grounding function; generates under a lock."""
 
     def __init__(self, model: Any, tokenizer: Any, device: str, name: str,
-                 ground: Callable[..., tuple[str, list]] | None, repetition_penalty: float) -> None:
+                 ground: Callable[..., Any] | None, repetition_penalty: float) -> None:
         self.model, self.tokenizer, self.device, self.name = model, tokenizer, device, name
         self.ground, self.repetition_penalty = ground, repetition_penalty
         self.lock = threading.Lock()
@@ -40,7 +49,7 @@ class Engine:
             self.busy.acquire(timeout=timeout)
         self.started = 0
 
-    def prepare(self, req: ChatRequest) -> tuple[Any, list[dict]]:
+    def prepare(self, req: ChatRequest) -> Prepared:
         """Model inputs and cited sources; passages are dropped (worst first) until the
         prompt and ``max_tokens`` fit the model's context, else BadRequest: never a crash."""
         self.started += 1  # released when the answer is done (or refused here)
@@ -50,13 +59,15 @@ class Engine:
             self.busy.release()
             raise
 
-    def _prepare(self, req: ChatRequest) -> tuple[Any, list[dict]]:
+    def _prepare(self, req: ChatRequest) -> Prepared:
         from alchemy.retrieval.prompt import cite
 
         messages, passages = [dict(m) for m in req.messages], []
         question = messages[-1]["content"]
         if self.ground is not None:
-            messages[-1]["content"], passages = self.ground(question)
+            messages[-1]["content"], passages, refusal = self.ground(question)
+            if refusal is not None:  # no passage names the subject: decline, no model run
+                return Prepared(None, cite(passages), refusal)
         limit = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
         while True:
             inputs = self.tokenizer.apply_chat_template(
@@ -64,13 +75,13 @@ class Engine:
             ).to(self.device)
             n = int(inputs["input_ids"].shape[1])
             if n + req.max_tokens <= limit:
-                return inputs, cite(passages)
+                return Prepared(inputs, cite(passages), None)
             if not passages:
                 raise BadRequest(f"the conversation is {n} tokens: with max_tokens={req.max_tokens} "
                                  f"it exceeds the model's context of {limit}", "messages")
             fewer = passages[:-1]  # the least relevant passage goes first
-            messages[-1]["content"], passages = self.ground(question, fewer) if fewer \
-                else (question, [])
+            messages[-1]["content"], passages, _ = self.ground(question, fewer) if fewer \
+                else (question, [], None)
 
     def _kwargs(self, req: ChatRequest, inputs: Any) -> dict[str, Any]:
         sample = req.temperature > 0
@@ -81,10 +92,13 @@ class Engine:
             kw |= {"temperature": req.temperature, "top_p": req.top_p}
         return kw
 
-    def reply(self, req: ChatRequest, prepared: tuple[Any, list[dict]]) -> dict[str, Any]:
+    def reply(self, req: ChatRequest, prepared: Prepared) -> dict[str, Any]:
         import torch
 
-        inputs, sources = prepared
+        inputs, sources, refusal = prepared
+        if refusal is not None:
+            self.busy.release()
+            return completion(self.name, refusal, 0, self._count(refusal), "stop", sources)
         try:
             with self.lock, torch.inference_mode():
                 out = self.model.generate(**self._kwargs(req, inputs))
@@ -96,10 +110,17 @@ class Engine:
         return completion(self.name, text, int(inputs["input_ids"].shape[1]), len(new), finish,
                           sources)
 
-    def stream(self, req: ChatRequest, cid: str,
-               prepared: tuple[Any, list[dict]]) -> Iterator[dict[str, Any]]:
-        inputs, sources = prepared
+    def _count(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def stream(self, req: ChatRequest, cid: str, prepared: Prepared) -> Iterator[dict[str, Any]]:
+        inputs, sources, refusal = prepared
         try:
+            if refusal is not None:
+                yield chunk(cid, self.name, {"role": "assistant", "content": ""}, None)
+                yield chunk(cid, self.name, {"content": refusal}, None)
+                yield chunk(cid, self.name, {}, "stop", sources)
+                return
             yield from self._stream(req, cid, inputs, sources)
         finally:
             self.busy.release()

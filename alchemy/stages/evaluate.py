@@ -123,7 +123,7 @@ def _facts(ctx: StageContext) -> tuple[Any, Any]:
         return None, None
     index = Index(ctx.inputs["index"], ctx.cache_dir) if questions and r.method != "none" else None
     prompts = build_prompts(questions, general, index, r.k, r.max_context_tokens,
-                            ev.unanswerable, r.rrf_k, r.evidence_sentences)
+                            ev.unanswerable, r.rrf_k, r.evidence_sentences, r.abstain)
 
     def answer(model: Any, tokenizer: Any, device: str) -> dict[str, list[str]]:
         def gen(convs: list[list[dict]], grounded: bool) -> list[str]:

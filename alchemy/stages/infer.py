@@ -4,9 +4,10 @@ Without a prompt (the default, except for source=sample) it asks nothing and say
 
 With an index (``retrieval.method`` other than none, ``infer.retrieval=auto``) the question is
 put after its ``retrieval.k`` best passages, the same prompt the eval and serve use, and the
-sources are printed under the answer and kept in answer.json. The adapter is loaded onto the
-base without merging. ``infer.compare=true`` also answers with
-the base model and prints both side by side; ``infer.chat=true`` opens an interactive chat
+sources are printed under the answer and kept in answer.json; when no passage names what the
+question names (``retrieval.abstain``), the answer is that refusal and no model runs. The
+adapter is loaded onto the base without merging. ``infer.compare=true`` also answers with the
+base model and prints both side by side; ``infer.chat=true`` opens an interactive chat
 with streamed tokens (a chat is live input: the stage is declared ``live_when="infer.chat"``,
 so a chat always runs, never a cache hit).
 """
@@ -65,26 +66,31 @@ def run(ctx: StageContext) -> None:
     result: dict = {"adapter": str(adapter), "model": model_cfg.name}
     result["retrieval"] = ctx.cfg.retrieval.method if ground else "none"
     if inf.chat:
-        def turn(question: str) -> str:
-            message, passages = ground(question)
-            print_sources(passages)
-            return message
+        def turn(question: str) -> tuple[str, str | None]:
+            g = ground(question)
+            print_sources(g.passages)
+            return g.message, g.refusal
 
         transcript = chat(model_cfg, ctx.cache_dir, adapter, ground=turn if ground else None,
                           **gen)
         result |= {"chat": transcript, "turns": sum(m["role"] == "user" for m in transcript)}
     else:
         prompt = inf.prompt
-        message, passages = ground(prompt) if ground else (prompt, [])
+        message, passages, refusal = ground(prompt) if ground else (prompt, [], None)
         if ground:  # a grounded answer copies from its passages: no penalty for that
             gen["repetition_penalty"] = ctx.cfg.retrieval.repetition_penalty
-        text = answer(model_cfg, ctx.cache_dir, message, adapter_dir=adapter, **gen)
-        result |= {"prompt": prompt, "answer": text}
+
+        def reply(adapter_dir: object) -> str:
+            if refusal is not None:  # no passage names the question's subject: no model run
+                return refusal
+            return answer(model_cfg, ctx.cache_dir, message, adapter_dir=adapter_dir, **gen)
+
+        text = reply(adapter)
+        result |= {"prompt": prompt, "answer": text, "abstained": refusal is not None}
         if ground:
             result["sources"] = cite(passages)
         if inf.compare:
-            result["base_answer"] = answer(model_cfg, ctx.cache_dir, message, adapter_dir=None,
-                                           **gen)
+            result["base_answer"] = reply(None)
             _side_by_side(prompt, result["base_answer"], text)
     (ctx.out / "answer.json").write_text(json.dumps(result, indent=2, ensure_ascii=False),
                                          encoding="utf-8")

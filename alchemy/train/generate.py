@@ -98,12 +98,13 @@ def chat(
     repetition_penalty: float = 1.0,
     read=input,  # noqa: ANN001 - a prompt function; tests pass a scripted one
     device: str = "auto",
-    ground=None,  # noqa: ANN001 - question -> grounded user message (retrieval), or None
+    ground=None,  # noqa: ANN001 - question -> (grounded user message, refusal or None), or None
 ) -> list[dict]:
     """Interactive chat on the console, tokens streamed as they come; returns the transcript.
 
     An empty line, ``exit`` or end of input ends it. With ``ground``, the newest question is
-    sent with its retrieved passages. The whole conversation is the context of
+    sent with its retrieved passages, and a refusal (no passage names its subject) is the reply
+    without running the model. The whole conversation is the context of
     each answer, rendered with the training template, as the adapter saw during training.
     """
     import torch
@@ -121,7 +122,12 @@ def chat(
             break
         messages.append({"role": "user", "content": prompt})
         # Earlier turns stay as asked; only the newest carries its passages (context is short).
-        shown = messages[:-1] + [{"role": "user", "content": ground(prompt)}] if ground else messages
+        message, refusal = ground(prompt) if ground else (prompt, None)
+        if refusal is not None:
+            print(f"bot> {refusal}", flush=True)
+            messages.append({"role": "assistant", "content": refusal})
+            continue
+        shown = messages[:-1] + [{"role": "user", "content": message}]
         inputs = tokenizer.apply_chat_template(
             shown, add_generation_prompt=True, return_dict=True, return_tensors="pt"
         ).to(device)

@@ -1,0 +1,30 @@
+"""Abstention before generating: which names a question requires, and when they are missing."""
+
+from __future__ import annotations
+
+from alchemy.eval.scoring import declines
+from alchemy.retrieval.abstain import missing, names, refusal
+
+
+def test_names_are_identifiers_not_words_acronyms_or_numbers() -> None:
+    q = "Which port does ledger-service use, per OPS-139 and LP_DB_URL on PgBouncer's host?"
+    assert names(q) == ["ledger-service", "OPS-139", "LP_DB_URL", "PgBouncer"]
+    assert names("What does the SRE team do on a PR after 2024?") == []
+    assert names("Is Python 3.12 or k8s v1.29 used?") == ["k8s", "v1.29"]
+    assert names("Who owns it?") == []
+
+
+def test_a_name_is_found_with_any_separator_and_case() -> None:
+    text = ["The Ledger Service listens on 8443.", "lp-db-url points at pgbouncer"]
+    assert missing("Which port does ledger-service use?", text) == []
+    assert missing("What is LP_DB_URL set to on PgBouncer?", text) == []
+    assert missing("Does ledger-service-v2 exist?", text) == ["ledger-service-v2"]
+    # a name's parts must be whole words: "ledger" inside "ledgers" is not the name
+    assert missing("What is ledger-svc?", ["the ledgers svc"]) == ["ledger-svc"]
+
+
+def test_refusal_names_what_is_missing_and_counts_as_declining() -> None:
+    said = refusal("Which port does billing-service use?", ["ledger-service listens on 8443"])
+    assert said == "The sources do not mention billing-service." and declines(said)
+    assert refusal("Which port does ledger-service use?", ["ledger-service: 8443"]) is None
+    assert refusal("Which port does the ledger use?", []) is None  # no name: the model decides
