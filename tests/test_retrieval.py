@@ -121,6 +121,21 @@ def test_table_rows_are_passages_of_their_own(tmp_path) -> None:
     assert best.passage.id == rows[0].id
 
 
+def test_a_table_longer_than_a_passage_gets_a_passage_for_every_row() -> None:
+    """The chunks after the first continue the table under its header (kept as context):
+    their rows are passages too, once each even where chunks overlap."""
+    body = "".join(f"| svc-{i:02d} | {7000 + i} | Rust {i} and some words to fill the row |\n"
+                   for i in range(30))
+    table = {"id": "wiki:7", "source": "confluence", "kind": "page", "title": "Services",
+             "url": "", "text": f"## Services\n\n| Service | Port | Language |\n|---|---|---|\n{body}"}
+    items = list(passages([table], 64, 16, 8))
+    assert len([p for p in items if ".r" not in p.id]) > 3  # the table spans several chunks
+    rows = [p.text for p in items if ".r" in p.id]
+    assert len(rows) == len(set(rows)) == 30
+    assert "## Services\nService: svc-29; Port: 7029; Language: Rust 29 and some words to fill the " \
+        "row." in rows
+
+
 def test_dense_index_embeds_only_new_passages_on_a_later_build(tmp_path) -> None:
     """The embedding store keeps vectors by text hash: a rebuild after one record changed
     embeds one passage, and its vectors equal a cold build's."""

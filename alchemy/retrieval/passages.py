@@ -44,6 +44,7 @@ def passages(records: Iterable[dict[str, Any]], max_tokens: int, overlap_tokens:
     for rec in records:
         if not rec.get("text"):
             continue
+        seen: set[str] = set()
         for c in chunk_record(rec, max_tokens, overlap_tokens, min_tokens):
             if (why := skip_reason(c)) is not None:
                 if skipped is not None:
@@ -51,7 +52,11 @@ def passages(records: Iterable[dict[str, Any]], max_tokens: int, overlap_tokens:
                 continue
             yield Passage(c.id, c.source_id, c.source, c.kind, c.title, c.section, c.url,
                           c.document)
-            for n, text in enumerate(_row_texts(c.text, c.context)):
+            # c.document, not c.text: a table continued from the last chunk has its header in
+            # the context, and without it the rows of every later chunk would get no passage
+            rows = [t for t in _row_texts(c.document, c.context) if t not in seen]
+            seen.update(rows)  # overlapping chunks repeat a row: one passage for it
+            for n, text in enumerate(rows):
                 yield Passage(f"{c.id}.r{n}", c.source_id, c.source, c.kind, c.title, c.section,
                               c.url, text)
 
