@@ -108,3 +108,19 @@ def test_grounded_pairs_with_evidence_keep_the_answer_in_a_shorter_context(tmp_p
     assert answer == a and "7311" in message
     whole, _ = grounded(q, a, "wiki:9", index, 3, 400, False)
     assert len(message) < len(whole)
+
+
+def test_metadata_lines_are_no_part_of_a_fact_and_question_words_no_aspect() -> None:
+    """A PR's title line is not glued to the Branches/Labels lines under it, and a column
+    named "Where" gives no "What is the where of ...?" question."""
+    pr = {"id": "github:r#66", "title": "PR #66: Build on Python 3.12", "kind": "pull_request",
+          "source": "github", "meta": {"number": 66},
+          "text": "PR #66: Build and test on Python 3.12 (LEDG-70)\nBranches: main <- chore/py312\n"
+                  "Labels: python, dependencies\n\nCI runs on Python 3.12 for every push now.\n\n"
+                  "| Change | Where |\n|---|---|\n| pool size 20 | PR #58 |\n"}
+    facts = extract(pr)
+    assert not any("Branches" in f.statement or "Labels" in f.statement for f in facts)
+    assert any(f.statement.startswith("PR #66: Build and test on Python 3.12") for f in facts)
+    where = next(f for f in facts if f.entity == "pool size 20")
+    assert where.statement == "pool size 20 - Where: PR #58." and where.aspect == ""
+    assert questions(where, 4) and not any("where" in q.lower() for q in questions(where, 4))

@@ -14,6 +14,8 @@ from typing import Any
 from alchemy.synth.chunker import chunk_record, count_tokens, skip_reason
 from alchemy.synth.offline_rules import plain, tables
 
+FORMAT = 2  # bump when a corpus gets other passages (2: every row of a long table)
+
 
 @dataclass(frozen=True)
 class Passage:

@@ -7,6 +7,7 @@ eval (grounded modes), infer and serve read it through :class:`alchemy.retrieval
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from omegaconf import OmegaConf
 
@@ -26,6 +27,14 @@ def validate(cfg) -> None:  # noqa: ANN001 - the run's DictConfig
     for key in ("infer.retrieval", "serve.retrieval"):
         if OmegaConf.select(cfg, key) not in ("auto", "none"):
             raise ConfigError(f"{key}={OmegaConf.select(cfg, key)!r}: use auto or none")
+
+
+def fingerprint(cfg: Any, prepared: None) -> dict[str, int]:
+    """The passage and tokenizer versions: new code that cuts or tokenizes otherwise rebuilds."""
+    from alchemy.retrieval import text
+    from alchemy.retrieval.passages import FORMAT
+
+    return {"passages": FORMAT, "tokenizer": text.VERSION}
 
 
 def run(ctx: StageContext) -> None:

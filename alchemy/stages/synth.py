@@ -57,6 +57,13 @@ def validate(cfg: Any) -> None:
         raise ConfigError("; ".join(problems))
 
 
+def fingerprint(cfg: Any, prepared: None) -> dict[str, int]:
+    """The version of the fact and question rules (facts, RAFT pairs and offline pairs)."""
+    from alchemy.synth.facts import RULES
+
+    return {"rules": RULES}
+
+
 def _offline(records: list[dict[str, Any]], scfg: Any, metrics: dict[str, Any],
              all_facts: list[Any]) -> list[dict]:
     from alchemy.synth import offline

@@ -43,6 +43,8 @@ _STOP = set("""a an the and or of for to in on at by with from as is are was wer
 this that these those which who what when where how via per into over under than then there
 their they them we our you your not no do does did has have had can could should would will
 may might must all any each every both also only if so such""".split())
+RULES = 2  # bump when the rules write other facts or pairs: synth reruns (2: no metadata glue)
+QUESTION_WORDS = frozenset("what when where which who whom whose why how".split())
 
 
 @dataclass(frozen=True)
@@ -111,15 +113,28 @@ def _named(sentence: str, entity: str) -> str:
 
 
 def _prose_units(body: str) -> Iterator[str]:
+    """Sentences and list items; a ``Key: value`` line is a unit of its own (never glued to the
+    title above it: "PR #66: ... Branches: main Labels: python"), a metadata line none."""
     body = re.sub(r"```.*?```", " ", body, flags=re.S)
     for para in re.split(r"\n\s*\n", body):
         lines = [ln for ln in para.splitlines()
                  if not ln.lstrip().startswith(_NOT_PROSE) and " | " not in ln and "~~" not in ln]
+        kv = {ln: m.group(1).strip() for ln in lines if (m := _KV.match(ln))}
+        yield from (ln for ln, key in kv.items() if not _META.match(key))
+        lines = [ln for ln in lines if ln not in kv]
         items = [ln for ln in lines if re.match(r"^\s*(?:[-*]|\d+[.)])\s+", ln)]
         if items:  # a list: every item is its own unit
             yield from (re.sub(r"^\s*(?:[-*]|\d+[.)])\s+", "", ln) for ln in items)
             lines = [ln for ln in lines if ln not in items]
         yield from _SENT.split(" ".join(ln.strip() for ln in lines))
+
+
+def _cell(key: str, header: str, cell: str, sid: str) -> Fact:
+    """A table cell as a fact; a column named by a question word ("Where") is no noun."""
+    if header.lower() in QUESTION_WORDS:
+        return Fact(key, "", cell, f"{key} - {header}: {cell}.", sid, key, "table")
+    return Fact(key, header.lower(), cell, f"The {header.lower()} of {key} is {cell}.", sid, key,
+                "table")
 
 
 def _kv(line: str, entity: str, sid: str, where: str) -> Fact | None:
@@ -157,8 +172,7 @@ def extract(rec: dict[str, Any], max_facts: int = 60) -> list[Fact]:
             for h, c in zip(header[1:], row[1:], strict=False):
                 h, c = plain(h), plain(c)
                 if h and re.search(r"\w", c):
-                    add(Fact(key, h.lower(), c, f"The {h.lower()} of {key} is {c}.", sid, key,
-                             "table"))
+                    add(_cell(key, h, c, sid))
     for path, body in sections(rec.get("text", "")):
         heading = path[-1] if path else ""
         entity = entity_of(heading) or record_entity

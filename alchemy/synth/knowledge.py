@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from alchemy.synth.facts import Fact
+from alchemy.synth.facts import QUESTION_WORDS, Fact
 
 _ID_VALUE = re.compile(r"^(?:[\w.]+[-_/:.][\w./:-]+|\d[\d.,:]*\s?\w{0,3}|[A-Z][A-Za-z0-9]+[A-Z0-9]\w*)$")
 
@@ -63,13 +63,15 @@ def _noun_phrase(f: Fact) -> bool:
 def questions(f: Fact, n: int) -> list[str]:
     """Up to ``n`` different questions about fact ``f``, in a stable per-fact order."""
     forms: list[str] = []
-    trusted = f.kind != "prose" or _noun_phrase(f)
+    # a column or key named by a question word ("Where", "When") is no noun to ask for:
+    # "What is the where of ...?" teaches nothing
+    trusted = (f.kind != "prose" or _noun_phrase(f)) and f.aspect not in QUESTION_WORDS
     if f.aspect and trusted:
         forms += [f"What is the {f.aspect} of {f.entity}?",
                   f"For {f.entity}, what is the {f.aspect}?",
                   f"Which {f.aspect} does {f.entity} have?",
                   f"Tell me the {f.aspect} of {f.entity}."]
-    if (echo := _echo(f)) is not None:
+    if f.kind == "prose" and (echo := _echo(f)) is not None:  # table/kv: "X - Key: what?"
         forms.append(echo)
     if not forms:
         forms.append(f"What do our documents say about {f.entity} and {f.value}?")
