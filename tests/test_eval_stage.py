@@ -17,6 +17,22 @@ TINY = ("model=tiny-random", "train.max_steps=3", "eval.max_samples=8", "eval.ge
         "eval.unanswerable=4")
 
 
+def test_a_new_adapter_replays_the_base_replies(make_cfg, tmp_path, caplog) -> None:  # noqa: ANN001
+    """Training another adapter asks the base model nothing new: its fact replies come back
+    from the cache, and its figures are the same."""
+    import logging
+
+    caplog.set_level(logging.INFO, logger="alchemy")
+    first = Runner(make_cfg(*TINY, "pipeline.stages=[eval]"), tmp_path / "a").run()
+    second = Runner(make_cfg(*TINY, "pipeline.stages=[eval]", "train.max_steps=4"),
+                    tmp_path / "b").run()
+    a, b = first["stages"]["eval"], second["stages"]["eval"]
+    assert first["stages"]["train"]["fingerprint"] != second["stages"]["train"]["fingerprint"]
+    assert a["base"]["facts"] == b["base"]["facts"]
+    assert len(list((tmp_path / "cache" / "answers").glob("*.json"))) == 1
+    assert sum("base replies replayed" in r.getMessage() for r in caplog.records) == 1
+
+
 def test_eval_and_export_stages(make_cfg, tmp_path) -> None:
     cfg = make_cfg(*TINY, "pipeline.stages=[eval,export]")
     run = tmp_path / "run"

@@ -121,7 +121,7 @@ def build_prompts(questions: list[Question], general: list[Question], index: Any
 
 def answer_side(generate: Any, p: Prompts) -> dict[str, list[str]]:
     """All replies of one side; ``generate(conversations, grounded) -> replies``."""
-    out = {"closed": generate(p.closed, False), "general": generate(_general(p), False)}
+    out = {"closed": generate(p.closed, False), "general": generate(general_prompts(p), False)}
     for mode in ("grounded", "unanswerable"):
         convs = getattr(p, mode)
         if convs:
@@ -138,7 +138,8 @@ def _answer_or_refuse(generate: Any, convs: list[list[dict]],
     return [r if r is not None else next(replies) for r in refusals]
 
 
-def _general(p: Prompts) -> list[list[dict]]:
+def general_prompts(p: Prompts) -> list[list[dict]]:
+    """The forgetting guard's conversations."""
     return [_user(q.question) for q in p.general]
 
 

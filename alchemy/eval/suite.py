@@ -71,11 +71,11 @@ def _side(model: Any, tokenizer: Any, device: str, chats: list[list[dict]],
 def evaluate_adapter(model_cfg: Mapping, cache_dir: Path, adapter: Path, sft_eval: Path,
                      ev: Mapping, held_texts: list[str] | None = None,
                      device: str = "auto",
-                     extra: Callable[[Any, Any, str], Any] | None = None) -> tuple[dict, list[dict]]:
+                     extra: Callable[[Any, Any, str, str], Any] | None = None) -> tuple[dict, list[dict]]:
     """Return ({"base": {...}, "adapter": {...}}, per-question samples for eval_samples.jsonl).
 
-    ``extra(model, tokenizer, device)``, when given, runs once per side under the same weights
-    (the fact questions); its result is stored as that side's ``"extra"``.
+    ``extra(model, tokenizer, device, side)``, when given, runs once per side under the same
+    weights (the fact questions); its result is stored as that side's ``"extra"``.
     """
     chats = read_chats(sft_eval, limit=int(ev["max_samples"]))
     n_gen = int(ev["generate_samples"])
@@ -90,7 +90,7 @@ def evaluate_adapter(model_cfg: Mapping, cache_dir: Path, adapter: Path, sft_eva
         with ctx:
             results[side] = _side(model, tokenizer, device, chats, questions, refs, texts, ev)
             if extra is not None:
-                results[side]["extra"] = extra(model, tokenizer, device)
+                results[side]["extra"] = extra(model, tokenizer, device, side)
         log.info("eval %s: loss %.4f ppl %.2f f1 %s rouge-l %s", side, results[side]["loss"],
                  results[side]["perplexity"], results[side].get("f1"),
                  results[side].get("rouge_l"))

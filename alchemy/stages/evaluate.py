@@ -111,8 +111,11 @@ def _judge(ev: Any, prompts: Any, replies: dict[str, dict[str, list[str]]]) -> d
 
 def _facts(ctx: StageContext) -> tuple[Any, Any]:
     """The prompts of every mode, and the per-side callback that answers them."""
-    from alchemy.eval.facts import answer_side, build_prompts, general_questions
+    from omegaconf import OmegaConf
+
+    from alchemy.eval.facts import answer_side, build_prompts, general_prompts, general_questions
     from alchemy.eval.questions import load_questions
+    from alchemy.eval.replay import key, replay
     from alchemy.retrieval.index import Index
     from alchemy.train.generate import generate_batch
 
@@ -125,12 +128,19 @@ def _facts(ctx: StageContext) -> tuple[Any, Any]:
     prompts = build_prompts(questions, general, index, r.k, r.max_context_tokens,
                             ev.unanswerable, r.rrf_k, r.evidence_sentences, r.abstain)
 
-    def answer(model: Any, tokenizer: Any, device: str) -> dict[str, list[str]]:
+    def answer(model: Any, tokenizer: Any, device: str, side: str) -> dict[str, list[str]]:
         def gen(convs: list[list[dict]], grounded: bool) -> list[str]:
             penalty = r.repetition_penalty if grounded else ev.repetition_penalty
             return generate_batch(model, tokenizer, device, convs, ev.fact_max_new_tokens,
                                   penalty) if convs else []
-        return answer_side(gen, prompts)
+        if side != "base":
+            return answer_side(gen, prompts)
+        settings = {"max_new_tokens": ev.fact_max_new_tokens, "penalty": ev.repetition_penalty,
+                    "grounded_penalty": r.repetition_penalty}
+        digest = key(model, device, OmegaConf.to_container(ctx.cfg.model, resolve=True),
+                     settings, [prompts.closed, general_prompts(prompts), prompts.grounded,
+                                prompts.unanswerable, prompts.refusals])
+        return replay(ctx.cache_dir, digest, lambda: answer_side(gen, prompts))
 
     return prompts, answer
 
