@@ -28,6 +28,7 @@ def test_replies_are_computed_once_then_replayed(tmp_path) -> None:
 
 def test_the_key_covers_prompts_settings_and_base_weights_but_not_lora() -> None:
     import torch
+
     from alchemy.eval.replay import key
 
     model = torch.nn.Linear(3, 3)
