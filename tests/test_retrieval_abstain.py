@@ -27,4 +27,15 @@ def test_refusal_names_what_is_missing_and_counts_as_declining() -> None:
     said = refusal("Which port does billing-service use?", ["ledger-service listens on 8443"])
     assert said == "The sources do not mention billing-service." and declines(said)
     assert refusal("Which port does ledger-service use?", ["ledger-service: 8443"]) is None
-    assert refusal("Which port does the ledger use?", []) is None  # no name: the model decides
+    # no name, a shared word: the model decides; nothing retrieved at all: declined
+    assert refusal("Which port does the ledger use?", ["The ledger runs on 8443."]) is None
+    assert refusal("Which port does the ledger use?", []) is not None
+
+
+def test_passages_sharing_no_content_word_with_the_question_are_declined() -> None:
+    said = refusal("How many approvals does a pull request need?",
+                   ["The deploy freeze lasts from Friday 15:00 UTC to Monday 09:00 UTC."])
+    assert said is not None and declines(said)
+    assert refusal("How many approvals does a pull request need?",
+                   ["Every change needs two approvals and green CI."]) is None
+    assert refusal("What is it?", ["Unrelated text about deploys."]) is None  # no content word

@@ -10,7 +10,9 @@ Then the answer is a refusal that says which name was not found, and no model ru
 
 A name counts as present when it appears with any separator between its parts ("ledger
 service", "ledger_service") and in any case. Plain words, all-capital acronyms (often spelt
-out in the text: "PR", "pull request") and bare numbers are never required.
+out in the text: "PR", "pull request") and bare numbers are never required, with one
+exception: when not a single content word of the question (the index's tokens, stopwords
+left out) is in any passage, the passages are about something else entirely.
 """
 
 from __future__ import annotations
@@ -57,9 +59,20 @@ def missing(question: str, passages: list[Passage] | list[str]) -> list[str]:
     return [n for n in names(question) if not _present(n, text)]
 
 
+def unrelated(question: str, passages: list[Passage] | list[str]) -> bool:
+    """Whether no content word of ``question`` occurs in any passage (none: nothing to judge)."""
+    from alchemy.retrieval.text import STOPWORDS, tokenize
+
+    terms = {t for t in tokenize(question) if t not in STOPWORDS}
+    text = "\n".join(p.text if isinstance(p, Passage) else p for p in passages)
+    return bool(terms) and not terms & set(tokenize(text))
+
+
 def refusal(question: str, passages: list[Passage] | list[str]) -> str | None:
     """The reply when the passages cannot hold the answer, else None (let the model answer)."""
     gone = missing(question, passages)
-    if not gone:
-        return None
-    return f"The sources do not mention {', '.join(gone)}."
+    if gone:
+        return f"The sources do not mention {', '.join(gone)}."
+    if unrelated(question, passages):
+        return "The sources do not mention anything this question asks about."
+    return None

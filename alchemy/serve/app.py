@@ -64,24 +64,34 @@ class Engine:
 
         messages, passages = [dict(m) for m in req.messages], []
         question = messages[-1]["content"]
+        limit = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
         if self.ground is not None:
             messages[-1]["content"], passages, refusal = self.ground(question)
             if refusal is not None:  # no passage names the subject: decline, no model run
+                self._fits([dict(m) for m in req.messages], req.max_tokens, limit)
                 return Prepared(None, cite(passages), refusal)
-        limit = getattr(self.model.config, "max_position_embeddings", None) or 1 << 30
         while True:
-            inputs = self.tokenizer.apply_chat_template(
-                messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
-            ).to(self.device)
-            n = int(inputs["input_ids"].shape[1])
-            if n + req.max_tokens <= limit:
+            inputs = self._fits(messages, req.max_tokens, limit, raise_=not passages)
+            if inputs is not None:
                 return Prepared(inputs, cite(passages), None)
-            if not passages:
-                raise BadRequest(f"the conversation is {n} tokens: with max_tokens={req.max_tokens} "
-                                 f"it exceeds the model's context of {limit}", "messages")
             fewer = passages[:-1]  # the least relevant passage goes first
             messages[-1]["content"], passages, _ = self.ground(question, fewer) if fewer \
                 else (question, [], None)
+
+    def _fits(self, messages: list[dict], max_tokens: int, limit: int,
+              raise_: bool = True) -> Any:
+        """Model inputs if the conversation and ``max_tokens`` fit the context, else None or
+        (``raise_``) BadRequest."""
+        inputs = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=True, return_dict=True, return_tensors="pt"
+        ).to(self.device)
+        n = int(inputs["input_ids"].shape[1])
+        if n + max_tokens <= limit:
+            return inputs
+        if raise_:
+            raise BadRequest(f"the conversation is {n} tokens: with max_tokens={max_tokens} "
+                             f"it exceeds the model's context of {limit}", "messages")
+        return None
 
     def _kwargs(self, req: ChatRequest, inputs: Any) -> dict[str, Any]:
         sample = req.temperature > 0
