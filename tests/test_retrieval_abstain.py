@@ -39,3 +39,22 @@ def test_passages_sharing_no_content_word_with_the_question_are_declined() -> No
     assert refusal("How many approvals does a pull request need?",
                    ["Every change needs two approvals and green CI."]) is None
     assert refusal("What is it?", ["Unrelated text about deploys."]) is None  # no content word
+
+
+def test_the_benchmark_counts_false_and_right_refusals(tmp_path, capsys, monkeypatch) -> None:
+    import json
+    import runpy
+    import sys
+
+    from tests.test_retrieval import RECORDS
+
+    corpus, questions = tmp_path / "train.jsonl", tmp_path / "q.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
+    asked = ["Which port does ledger-service listen on?", "Where does gateway-api terminate TLS?",
+             "How is payout-scheduler restarted?"]
+    questions.write_text("".join(json.dumps({"question": q, "answer": "x"}) + "\n" for q in asked))
+    monkeypatch.setattr(sys, "argv", ["abstain_bench", "--corpus", str(corpus), "--questions",
+                                      str(questions), "-k", "1"])
+    runpy.run_module("benchmarks.abstain_bench", run_name="__main__")
+    out = capsys.readouterr().out
+    assert "its own passages     0/3" in out and "another's            3/3" in out
