@@ -59,7 +59,8 @@ def test_eval_and_export_stages(make_cfg, tmp_path) -> None:
                 == f[mode]["questions"]
     rows = [json.loads(line) for line in (run / "fact_samples.jsonl").read_text().splitlines()]
     assert len(rows) == facts["questions"]
-    assert {"base_closed", "adapter_grounded_verdict", "sources", "recall"} <= set(rows[0])
+    assert {"base_closed", "adapter_grounded_verdict", "sources", "recall",
+            "declined_by_rule"} <= set(rows[0])
     assert all(len(r["sources"]) <= RetrievalConfig.k for r in rows)
     samples = [json.loads(line) for line in (run / "eval_samples.jsonl").read_text().splitlines()]
     assert len(samples) == 3

@@ -173,6 +173,7 @@ def samples(p: Prompts, replies: dict[str, dict[str, list[str]]],
         if p.grounded:
             row["sources"], row["recall"] = p.sources[i], p.recall[i]
             row["answer_in_corpus"] = p.in_corpus[i]
+            row["declined_by_rule"] = p.refusals["grounded"][i] is not None
         rows.append(row)
     return rows
 
