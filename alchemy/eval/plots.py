@@ -18,6 +18,7 @@ BARS = [
     ("fact accuracy, closed-book", "fact_accuracy", True),
     ("fact accuracy, with sources", "grounded_accuracy", True),
     ("general questions (guard)", "general_accuracy", True),
+    ("abstains without the answer", "abstention", True),
     ("answer loss", "loss", False),
     ("held-out text loss", "text_loss", False),
     ("token F1", "f1", True),
@@ -61,17 +62,18 @@ def eval_plot(base: dict, adapter: dict, path: Path) -> bool:
               and isinstance(adapter.get(key), (int, float)) and math.isfinite(adapter[key])]
     if plt is None or not panels:
         return False
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 3.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.8 * len(panels), 3.4), squeeze=False)
     for ax, (label, key, up) in zip(axes[0], panels, strict=True):
         values = [base[key], adapter[key]]
         bars = ax.bar(["base", "adapter"], values, color=["#9aa5b1", "#2f7ed8"])
         ax.bar_label(bars, fmt="%.3g", fontsize=8)
-        ax.set_title(f"{label} ({'higher' if up else 'lower'} is better)", fontsize=9)
+        # two lines: one-line titles of neighbouring panels ran into each other
+        ax.set_title(f"{label}\n({'higher' if up else 'lower'} is better)", fontsize=9)
         if up:  # F1 and ROUGE-L are fractions: a fixed 0..1 axis keeps runs comparable
             ax.set_ylim(0, 1.05)
         else:
             ax.margins(y=0.15)
-    fig.suptitle("base vs adapter on held-out data", fontsize=10)
+    fig.suptitle("base vs adapter: fact questions and held-out data", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
