@@ -113,30 +113,35 @@ def test_judge_grades_over_http_and_marks_itself_unavailable() -> None:
     assert missing.grade("q", "a", "a") is None and "NO_SUCH_KEY_VAR_X" in missing.unavailable
 
 
+def _billing_and(tmp_path, other: dict):  # noqa: ANN001, ANN202
+    """A BM25 index of a billing-api page (port 8125) and ``other``."""
+    from alchemy.retrieval.index import Index, build
+    from alchemy.retrieval.passages import passages
+
+    billing = {"id": "a", "source": "md", "title": "Billing", "text": "# Billing\n\nbilling-api "
+               "listens on port 8125 and is written in Rust, for the invoices of every merchant."}
+    build(list(passages([billing, other], 64, 8, 8)), tmp_path / "idx", "bm25")
+    return Index(tmp_path / "idx")
+
+
 def test_recall_counts_questions_whose_answer_the_corpus_lacks_apart(tmp_path) -> None:
     """A masked name is in no passage: its question is reported as not in the corpus, and the
     retriever's recall over the others is reported beside the plain figure."""
     from alchemy.eval.facts import build_prompts
     from alchemy.eval.questions import Question
-    from alchemy.retrieval.index import Index, build
-    from alchemy.retrieval.passages import passages
 
-    records = [
-        {"id": "a", "source": "md", "title": "Billing", "text": "# Billing\n\nbilling-api listens "
-         "on port 8125 and is written in Rust, for the invoices of every merchant."},
-        {"id": "b", "source": "md", "title": "Teams", "text": "# Teams\n\nThe Billing team is led "
-         "by <PERSON_1> and owns billing-api together with the invoice archive."},
-    ]
-    build(list(passages(records, 64, 8, 8)), tmp_path / "idx", "bm25")
+    index = _billing_and(tmp_path, {"id": "b", "source": "md", "title": "Teams", "text": "# Teams"
+                                    "\n\nThe Billing team is led by <PERSON_1> and owns "
+                                    "billing-api together with the invoice archive."})
     questions = [Question("1", "Which port does billing-api use?", "8125"),
                  Question("2", "Who leads the Billing team?", "Ada Quist")]
-    p = build_prompts(questions, [], Index(tmp_path / "idx"), 2, 200, 0)
+    p = build_prompts(questions, [], index, 2, 200, 0)
     assert p.in_corpus == [True, False]
     figures = p.recall_figures()
     assert figures["recall_at_k"] == 0.5
     assert figures["answer_in_corpus"] == 1 and figures["recall_at_k_in_corpus"] == 1.0
     assert figures["context_recall"] == 0.5  # whole passages: the prompt holds what they hold
-    cut = build_prompts(questions, [], Index(tmp_path / "idx"), 2, 200, 0, evidence_sentences=1)
+    cut = build_prompts(questions, [], index, 2, 200, 0, evidence_sentences=1)
     shown = cut.grounded[0][0]["content"]
     assert "8125" in shown and "led by" not in shown  # one sentence: the other passage is out
     assert cut.recall_figures()["context_recall"] == 0.5
@@ -146,20 +151,14 @@ def test_abstain_refuses_without_the_model_when_no_passage_names_the_subject(tmp
     """Refused prompts never reach the model and count as declines; the rest are answered."""
     from alchemy.eval.facts import answer_side, build_prompts, score_side
     from alchemy.eval.questions import Question
-    from alchemy.retrieval.index import Index, build
-    from alchemy.retrieval.passages import passages
 
-    records = [
-        {"id": "a", "source": "md", "title": "Billing", "text": "# Billing\n\nbilling-api listens "
-         "on port 8125 and is written in Rust, for the invoices of every merchant."},
-        {"id": "b", "source": "md", "title": "Payouts", "text": "# Payouts\n\npayout-worker runs "
-         "every night at 02:00 UTC and pays the merchants their balance."},
-    ]
-    build(list(passages(records, 64, 8, 8)), tmp_path / "idx", "bm25")
+    index = _billing_and(tmp_path, {"id": "b", "source": "md", "title": "Payouts", "text":
+                                    "# Payouts\n\npayout-worker runs every night at 02:00 UTC "
+                                    "and pays the merchants their balance."})
     questions = [Question("1", "Which port does billing-api use?", "8125"),
                  Question("2", "When does payout-worker run?", "02:00 UTC"),
                  Question("3", "Which port does ledger-api use?", "9443")]
-    p = build_prompts(questions, [], Index(tmp_path / "idx"), 1, 200, 3, abstain=True)
+    p = build_prompts(questions, [], index, 1, 200, 3, abstain=True)
     assert p.refusals["grounded"] == [None, None, "The sources do not mention ledger-api."]
     # put with the other question's passages, billing-api and payout-worker are missing too
     assert all(r is not None for r in p.refusals["unanswerable"])
@@ -173,5 +172,5 @@ def test_abstain_refuses_without_the_model_when_no_passage_names_the_subject(tmp
     assert len(seen) == 2 and replies["grounded"][2] == "The sources do not mention ledger-api."
     fig, verdicts = score_side(p, replies)
     assert fig["abstention"] == 1.0 and verdicts[1][2] == "not_attempted"
-    plain = build_prompts(questions, [], Index(tmp_path / "idx"), 1, 200, 3)
+    plain = build_prompts(questions, [], index, 1, 200, 3)
     assert plain.refusals["grounded"] == [None, None, None]

@@ -125,14 +125,13 @@ def answer_side(generate: Any, p: Prompts) -> dict[str, list[str]]:
     for mode in ("grounded", "unanswerable"):
         convs = getattr(p, mode)
         if convs:
-            out[mode] = _answer_or_refuse(generate, convs, p.refusals.get(mode))
+            out[mode] = _answer_or_refuse(generate, convs, p.refusals[mode])
     return out
 
 
 def _answer_or_refuse(generate: Any, convs: list[list[dict]],
-                      refusals: list[str | None] | None) -> list[str]:
+                      refusals: list[str | None]) -> list[str]:
     """The model answers the conversations without a refusal; the rest get their refusal."""
-    refusals = refusals or [None] * len(convs)
     asked = [c for c, r in zip(convs, refusals, strict=True) if r is None]
     replies = iter(generate(asked, True) if asked else [])
     return [r if r is not None else next(replies) for r in refusals]

@@ -4,10 +4,10 @@ The base side of the fact eval asks the same base model the same prompts on ever
 trains a new adapter (a sweep trial, a rerun with other LoRA settings): on 2 CPU cores that
 is about 100 s per eval spent recomputing identical greedy replies. They are stored under
 ``<cache>/answers/<key>.json``, where the key hashes everything a reply depends on: the model
-settings and a checksum of the base weights (LoRA weights
-left out), device and dtype, the torch and transformers versions, the generation settings and
-every prompt. Any change is a new key, so a replayed reply is always the one the model would
-give now; greedy decoding makes it deterministic.
+settings and a checksum of the base weights (LoRA weights left out), device and dtype, the
+torch and transformers versions, the generation settings and every prompt. Any change is a
+new key, so a replayed reply is always the one the model would give now; greedy decoding makes
+it deterministic.
 """
 
 from __future__ import annotations

@@ -18,17 +18,9 @@ left out) is in any passage, the passages are about something else entirely.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from alchemy.retrieval.passages import Passage
-
-_WORD = re.compile(r"[^\W_]+(?:[-_./:][^\W_]+)*")
-_PARTS = re.compile(r"[^\W_]+")
-
-
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+from alchemy.retrieval.text import PART, STOPWORDS, TERM, fold, tokenize
 
 
 def _is_name(word: str) -> bool:
@@ -36,7 +28,7 @@ def _is_name(word: str) -> bool:
     if word.isdigit() or (word.isupper() and word.isalpha()):
         return False
     letters, digits = any(c.isalpha() for c in word), any(c.isdigit() for c in word)
-    joined = len(_PARTS.findall(word)) > 1 and letters
+    joined = len(PART.findall(word)) > 1 and letters
     camel = re.search(r"[a-z][A-Z]", word) is not None
     return joined or (letters and digits) or camel
 
@@ -44,28 +36,29 @@ def _is_name(word: str) -> bool:
 def names(question: str) -> list[str]:
     """The identifiers ``question`` names, in order, without a possessive "'s"."""
     text = re.sub(r"['’]s\b", "", question)
-    return list(dict.fromkeys(w for w in _WORD.findall(text) if _is_name(w)))
+    return list(dict.fromkeys(w for w in TERM.findall(text) if _is_name(w)))
 
 
 def _present(name: str, text: str) -> bool:
-    parts = [re.escape(p) for p in _PARTS.findall(_fold(name))]
+    parts = [re.escape(p) for p in PART.findall(fold(name))]
     pattern = r"(?<![^\W_])" + r"[\s\-_./:]?".join(parts) + r"(?![^\W_])"
     return re.search(pattern, text) is not None
 
 
+def _joined(passages: list[Passage] | list[str]) -> str:
+    return "\n".join(p.text if isinstance(p, Passage) else p for p in passages)
+
+
 def missing(question: str, passages: list[Passage] | list[str]) -> list[str]:
     """The names of ``question`` that no passage mentions."""
-    text = _fold("\n".join(p.text if isinstance(p, Passage) else p for p in passages))
+    text = fold(_joined(passages))
     return [n for n in names(question) if not _present(n, text)]
 
 
 def unrelated(question: str, passages: list[Passage] | list[str]) -> bool:
     """Whether no content word of ``question`` occurs in any passage (none: nothing to judge)."""
-    from alchemy.retrieval.text import STOPWORDS, tokenize
-
-    terms = {t for t in tokenize(question) if t not in STOPWORDS}
-    text = "\n".join(p.text if isinstance(p, Passage) else p for p in passages)
-    return bool(terms) and not terms & set(tokenize(text))
+    terms = set(tokenize(question)) - STOPWORDS  # "owns" is stemmed to the stopword "own"
+    return bool(terms) and not terms & set(tokenize(_joined(passages)))
 
 
 def refusal(question: str, passages: list[Passage] | list[str]) -> str | None:

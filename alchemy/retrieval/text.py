@@ -11,8 +11,8 @@ import re
 import unicodedata
 
 VERSION = 1  # bump when tokens change: an index built with another version is rebuilt
-_TERM = re.compile(r"[^\W_]+(?:[.\-_/:][^\W_]+)*")
-_PART = re.compile(r"[^\W_]+")
+TERM = re.compile(r"[^\W_]+(?:[.\-_/:][^\W_]+)*")
+PART = re.compile(r"[^\W_]+")
 STOPWORDS = frozenset("""a an the and or of for to in on at by with from as is are was were be
 been being it its this that these those which who whom what when where why how via per into
 over under than then there their they them he she his her we our you your i me my not no do
@@ -21,7 +21,8 @@ between through during if so such also only each all any both other some own sam
 """.split())
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Accents off, lower case: how every term is compared."""
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
@@ -35,8 +36,8 @@ def _stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Index terms of ``text`` in order; compounds give the whole term, then their parts."""
     out: list[str] = []
-    for term in _TERM.findall(_fold(text)):
-        parts = _PART.findall(term)
+    for term in TERM.findall(fold(text)):
+        parts = PART.findall(term)
         if len(parts) > 1:
             out.append(term)
         out += [_stem(p) for p in parts
